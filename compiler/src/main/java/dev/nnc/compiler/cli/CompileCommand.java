@@ -1,0 +1,115 @@
+package dev.nnc.compiler.cli;
+
+import dev.nnc.compiler.driver.CompileException;
+import dev.nnc.compiler.driver.CompileOptions;
+import dev.nnc.compiler.driver.Compiler;
+import dev.nnc.compiler.driver.WeightsException;
+import dev.nnc.compiler.ir.IrPrinter;
+import dev.nnc.dsl.ast.AstPrinter;
+import dev.nnc.dsl.ast.SourceFile;
+import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nnc compile MODEL.nn}: source to artifact, or to any intermediate form with {@code --emit}. */
+@Command(name = "compile", mixinStandardHelpOptions = true,
+        description = "Compile a .nn model into a runnable .nnc artifact.")
+final class CompileCommand implements Callable<Integer> {
+
+    /** The stages {@code --emit} can print. */
+    enum Stage { ast, ir, kernels }
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL.nn", description = "the model source")
+    Path source;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT.nnc", description = "the artifact to write (default: MODEL.nnc beside the source)")
+    Path output;
+
+    @Option(names = "--weights", paramLabel = "W.safetensors", description = "take parameters from this file (PyTorch names and layouts) instead of initializing them")
+    Path weights;
+
+    @Option(names = "--emit", paramLabel = "STAGE", description = "print a stage instead of writing an artifact: ${COMPLETION-CANDIDATES}")
+    Stage emit;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "the model to compile when the file has several")
+    String model;
+
+    @Option(names = "--max-batch", paramLabel = "N", description = "plan for batches up to N (default: the source's B<=N, else 64)")
+    int maxBatch;
+
+    @Option(names = "--seed", paramLabel = "S", description = "seed for initializing parameters (default: ${DEFAULT-VALUE})", defaultValue = "0")
+    long seed;
+
+    @Override
+    public Integer call() {
+        if (maxBatch < 0) throw new UserError("nnc compile: --max-batch must be positive, got " + maxBatch);
+        SourceFile src = read(source);
+        CompileOptions options = new CompileOptions(model, maxBatch, seed, weights);
+        try {
+            long start = System.nanoTime();
+            if (emit == Stage.ast) {
+                spec.commandLine().getOut().print(AstPrinter.print(Compiler.parse(src)));
+                return Main.OK;
+            }
+            if (emit == Stage.ir) {
+                spec.commandLine().getOut().print(IrPrinter.print(Compiler.graph(src, options)));
+                return Main.OK;
+            }
+            Compiler.Compilation c = Compiler.compile(src, options);
+            if (emit == Stage.kernels) {
+                spec.commandLine().getOut().print(c.kernels().print());
+                return Main.OK;
+            }
+            Path out = output != null ? output : defaultOutput(source);
+            Compiler.writeArtifact(c, out);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long params = c.weights().values().stream().mapToLong(w -> w.length).sum();
+            spec.commandLine().getOut().printf(Locale.ROOT, "compiled %s -> %s: %,d parameters, %d kernels, arena %s, %s on disk (%.2f s)%n",
+                    c.graph().name(), out, params, c.kernels().kernels().size(), bytes(c.plan().arenaBytes()), bytes(Files.size(out)), seconds);
+            return Main.OK;
+        } catch (CompileException e) {
+            throw new UserError(e.report());
+        } catch (WeightsException e) {
+            throw new UserError("nnc compile: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UserError("nnc compile: cannot write " + (output != null ? output : defaultOutput(source)) + ": " + e);
+        }
+    }
+
+    static SourceFile read(Path file) {
+        try {
+            return new SourceFile(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw new UserError("nnc: " + file + ": no such file");
+        } catch (MalformedInputException e) {
+            throw new UserError("nnc: " + file + ": not UTF-8 text");
+        } catch (IOException e) {
+            throw new UserError("nnc: " + file + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    private static Path defaultOutput(Path source) {
+        String name = source.getFileName().toString();
+        String base = name.endsWith(".nn") ? name.substring(0, name.length() - 3) : name;
+        return source.resolveSibling(base + ".nnc");
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) return n + " B";
+        if (n < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+        return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+    }
+}

@@ -1,0 +1,74 @@
+package dev.nnc.compiler.cli;
+
+import dev.nnc.runtime.ArtifactException;
+import dev.nnc.runtime.Json;
+import dev.nnc.runtime.Manifest;
+import dev.nnc.runtime.NncModel;
+import dev.nnc.runtime.TensorSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nnc inspect MODEL.nnc}: what an artifact contains, for people or (with {@code --json}) for tools. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a compiled model's inputs, outputs, parameters and provenance. The artifact is fully verified first.")
+final class InspectCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL.nnc", description = "the compiled model")
+    Path artifact;
+
+    @Option(names = "--json", description = "print JSON: {model, inputs, outputs, params}, each tensor {name, dtype, shape}")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        try (NncModel model = NncModel.load(artifact)) {
+            Manifest m = model.manifest();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("model", m.modelName());
+                doc.put("compiler_version", m.compilerVersion());
+                doc.put("max_batch", (long) m.maxBatch());
+                doc.put("arena_bytes", m.arenaBytes());
+                doc.put("inputs", tensors(m.inputs()));
+                doc.put("outputs", tensors(m.outputs()));
+                doc.put("params", tensors(m.params()));
+                out.println(Json.write(doc));
+                return Main.OK;
+            }
+            out.printf(Locale.ROOT, "model     %s (from %s, nnc %s)%n", m.modelName(), m.sourceFile(), m.compilerVersion());
+            out.printf(Locale.ROOT, "flags     %s%n", m.flags());
+            out.printf(Locale.ROOT, "batch     1..%d%n", m.maxBatch());
+            out.printf(Locale.ROOT, "arena     %s per session%n", CompileCommand.bytes(m.arenaBytes()));
+            for (TensorSpec t : m.inputs()) out.printf(Locale.ROOT, "input     %-24s %s%n", t.name(), t.typeString());
+            for (TensorSpec t : m.outputs()) out.printf(Locale.ROOT, "output    %-24s %s%n", t.name(), t.typeString());
+            long total = 0;
+            for (TensorSpec t : m.params()) {
+                long n = t.elementCount(1);
+                total += n;
+                out.printf(Locale.ROOT, "param     %-24s %-20s %,12d%n", t.name(), t.typeString(), n);
+            }
+            out.printf(Locale.ROOT, "          %d parameter tensors, %,d values%n", m.params().size(), total);
+            return Main.OK;
+        } catch (ArtifactException e) {
+            throw new UserError("nnc inspect: " + e.getMessage());
+        }
+    }
+
+    private static List<Object> tensors(List<TensorSpec> specs) {
+        return specs.stream().map(t -> (Object) t.toJson()).toList();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.nnc.compiler.cli;
+
+import dev.nnc.runtime.ArtifactException;
+import dev.nnc.runtime.NncModel;
+import dev.nnc.runtime.Npy;
+import dev.nnc.runtime.Session;
+import dev.nnc.runtime.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nnc run MODEL.nnc --input x=x.npy}: one inference, outputs written as {@code .npy}. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a compiled model on .npy inputs and write each output as DIR/<name>.npy.")
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL.nnc", description = "the compiled model")
+    Path artifact;
+
+    @Option(names = {"-i", "--input"}, paramLabel = "NAME=FILE.npy", required = true, description = "an input tensor (repeat for each input)")
+    Map<String, Path> inputs = new LinkedHashMap<>();
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where to write the outputs (default: the current directory)", defaultValue = ".")
+    Path outDir;
+
+    @Override
+    public Integer call() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        inputs.forEach((name, file) -> tensors.put(name, readNpy(file)));
+        try (NncModel model = NncModel.load(artifact); Session session = model.newSession()) {
+            Map<String, Tensor> outputs;
+            try {
+                outputs = session.run(tensors);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("nnc run: " + e.getMessage());
+            }
+            Files.createDirectories(outDir);
+            for (Map.Entry<String, Tensor> e : outputs.entrySet()) {
+                Path file = outDir.resolve(e.getKey() + ".npy");
+                Npy.write(file, e.getValue());
+                spec.commandLine().getOut().println("wrote " + file + " " + e.getValue());
+            }
+            return Main.OK;
+        } catch (ArtifactException e) {
+            throw new UserError("nnc run: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UserError("nnc run: cannot write to " + outDir + ": " + e.getMessage());
+        }
+    }
+
+    private static Tensor readNpy(Path file) {
+        try {
+            return Npy.read(file);
+        } catch (NoSuchFileException e) {
+            throw new UserError("nnc run: " + file + ": no such file");
+        } catch (IOException e) {
+            throw new UserError("nnc run: " + file + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,464 @@
+package dev.nnc.compiler.frontend;
+
+import dev.nnc.compiler.ir.Dim;
+import dev.nnc.compiler.ir.Graph;
+import dev.nnc.compiler.ir.GraphBuilder;
+import dev.nnc.compiler.ir.Init;
+import dev.nnc.compiler.ir.Op;
+import dev.nnc.compiler.ir.Shape;
+import dev.nnc.compiler.ir.TensorType;
+import dev.nnc.compiler.ir.TypeError;
+import dev.nnc.compiler.ir.Value;
+import dev.nnc.dsl.Builtins;
+import dev.nnc.dsl.CallBinding;
+import dev.nnc.dsl.Diagnostic;
+import dev.nnc.dsl.Signature;
+import dev.nnc.dsl.ast.Arg;
+import dev.nnc.dsl.ast.Binary;
+import dev.nnc.dsl.ast.BlockDecl;
+import dev.nnc.dsl.ast.BoolLit;
+import dev.nnc.dsl.ast.Call;
+import dev.nnc.dsl.ast.Decl;
+import dev.nnc.dsl.ast.DimRef;
+import dev.nnc.dsl.ast.Expr;
+import dev.nnc.dsl.ast.FloatLit;
+import dev.nnc.dsl.ast.Ident;
+import dev.nnc.dsl.ast.IntLit;
+import dev.nnc.dsl.ast.Let;
+import dev.nnc.dsl.ast.ModelDecl;
+import dev.nnc.dsl.ast.Name;
+import dev.nnc.dsl.ast.Neg;
+import dev.nnc.dsl.ast.Param;
+import dev.nnc.dsl.ast.Program;
+import dev.nnc.dsl.ast.Return;
+import dev.nnc.dsl.ast.Span;
+import dev.nnc.dsl.ast.Stmt;
+import dev.nnc.dsl.ast.StrLit;
+import dev.nnc.dsl.ast.TensorTypeRef;
+import dev.nnc.runtime.DType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns a checked {@code .nn} program into the Graph IR of one model: layers become primitive ops and
+ * parameters, blocks are instantiated with their dims bound, and every shape error is reported at the DSL
+ * position that caused it (all of them, not just the first).
+ *
+ * <p>Parameter names follow PyTorch: {@code dense} layers are {@code fc1, fc2, …} and {@code conv2d} layers
+ * {@code conv1, …} in order of appearance unless named with {@code name="…"}; block instances are
+ * {@code <block>1.…}; tensors are {@code <layer>.weight} and {@code <layer>.bias}.
+ */
+public final class Frontend {
+
+    /** The batch size planned for when an input declares {@code B} without a maximum. */
+    public static final int DEFAULT_MAX_BATCH = 64;
+
+    /** A lowered model, or the diagnostics explaining why there is none. */
+    public record Result(Optional<Graph> graph, List<Diagnostic> diagnostics) {}
+
+    private final Program program;
+    private final Map<String, BlockDecl> blocks = new HashMap<>();
+    private final List<Diagnostic> diagnostics = new ArrayList<>();
+    private GraphBuilder graph;
+    private int depth;
+
+    private Frontend(Program program) {
+        this.program = program;
+        for (Decl d : program.decls()) if (d instanceof BlockDecl b) blocks.put(b.name(), b);
+    }
+
+    /**
+     * Lowers the model called {@code modelName} (or the only model, when null) of a program that passed
+     * {@code Dsl.parseAndCheck}. {@code maxBatchOverride}, when positive, replaces the declared maximum batch.
+     */
+    public static Result lower(Program program, String modelName, int maxBatchOverride) {
+        return new Frontend(program).run(modelName, maxBatchOverride);
+    }
+
+    private Result run(String modelName, int maxBatchOverride) {
+        List<ModelDecl> models = program.decls().stream().filter(d -> d instanceof ModelDecl).map(d -> (ModelDecl) d).toList();
+        Span fileStart = new Span(1, 1, 1, 1);
+        if (models.isEmpty()) {
+            return failed(Diagnostic.error(fileStart, "no model in this file", "declare one: model Name(x: f32[B, 784]) -> y { … }"));
+        }
+        ModelDecl model;
+        if (modelName == null) {
+            if (models.size() > 1) {
+                return failed(Diagnostic.error(models.get(1).nameSpan(), "this file has several models; say which one to compile",
+                        "pass --model with one of " + models.stream().map(ModelDecl::name).toList()));
+            }
+            model = models.getFirst();
+        } else {
+            Optional<ModelDecl> found = models.stream().filter(m -> m.name().equals(modelName)).findFirst();
+            if (found.isEmpty()) {
+                return failed(Diagnostic.error(fileStart, "no model named `" + modelName + "`",
+                        "this file has " + models.stream().map(ModelDecl::name).toList()));
+            }
+            model = found.get();
+        }
+        return lowerModel(model, maxBatchOverride);
+    }
+
+    private Result failed(Diagnostic d) {
+        diagnostics.add(d);
+        return new Result(Optional.empty(), List.copyOf(diagnostics));
+    }
+
+    private Result lowerModel(ModelDecl model, int maxBatchOverride) {
+        int maxBatch = maxBatchOverride > 0 ? maxBatchOverride : declaredMaxBatch(model);
+        graph = new GraphBuilder(model.name(), maxBatch);
+        Scope scope = new Scope("");
+        for (Param p : model.inputs()) {
+            if (!(p.type() instanceof TensorTypeRef t)) continue;
+            Shape shape = inputShape(t, scope);
+            if (shape == null) continue;
+            scope.bind(p.name(), new Val.Tensor(graph.input(p.name(), new TensorType(dtype(t.dtype()), shape))));
+        }
+        for (Stmt s : model.body()) statement(s, scope);
+        for (Ident out : model.outputs()) {
+            Val v = scope.names.get(out.name());
+            switch (v) {
+                case Val.Tensor t when t.value().shape().hasBatch() && t.value().shape().dim(0).factor() != 1 ->
+                        report(out.span(), "output `" + out.name() + "` has shape " + t.value().type()
+                                + ", but an output's leading dimension must be B itself", "reshape it to [B, …] first");
+                case Val.Tensor t -> graph.output(out.name(), t.value());
+                case Val.Poison p -> { }
+                case null -> report(out.span(), "output `" + out.name() + "` is never bound", null);
+                default -> report(out.span(), "output `" + out.name() + "` must be a tensor, got " + v.describe(), null);
+            }
+        }
+        if (!diagnostics.isEmpty()) return new Result(Optional.empty(), List.copyOf(diagnostics));
+        return new Result(Optional.of(graph.build()), List.of());
+    }
+
+    private int declaredMaxBatch(ModelDecl model) {
+        Long max = null;
+        for (Param p : model.inputs()) {
+            if (!(p.type() instanceof TensorTypeRef t)) continue;
+            for (DimRef d : t.dims()) {
+                if (d.max() == null) continue;
+                if (max != null && !max.equals(d.max())) {
+                    report(d.span(), "the batch maximum is declared twice with different values (" + max + " and " + d.max() + ")",
+                            "declare `B<=N` once, on the first input");
+                }
+                max = d.max();
+            }
+        }
+        if (max == null) return DEFAULT_MAX_BATCH;
+        if (max > 1 << 20) {
+            report(model.nameSpan(), "a maximum batch of " + max + " is too large", "use at most " + (1 << 20));
+            return DEFAULT_MAX_BATCH;
+        }
+        return max.intValue();
+    }
+
+    /** The shape of a model input; symbols name the batch dim (the checker allows only one). */
+    private Shape inputShape(TensorTypeRef t, Scope scope) {
+        List<Dim> dims = new ArrayList<>();
+        for (int i = 0; i < t.dims().size(); i++) {
+            DimRef d = t.dims().get(i);
+            if (d.symbol() == null) {
+                if (d.size() < 1) {
+                    report(d.span(), "dimension must be at least 1, got " + d.size(), null);
+                    return null;
+                }
+                dims.add(Dim.of(d.size()));
+            } else if (i != 0) {
+                report(d.span(), "the batch dimension `" + d.symbol() + "` must be the first dimension", "write the input as f32[" + d.symbol() + ", …]");
+                return null;
+            } else {
+                dims.add(Dim.batch(1));
+                scope.bind(d.symbol(), new Val.Batch(Dim.batch(1)));
+            }
+        }
+        return new Shape(dims);
+    }
+
+    private static DType dtype(String name) {
+        return name.equals("i32") ? DType.I32 : DType.F32;
+    }
+
+    // ---- statements and expressions -------------------------------------------------------------
+
+    /** Runs one statement; returns the value of a {@code return}, else null. */
+    private Val statement(Stmt s, Scope scope) {
+        return switch (s) {
+            case Let let -> {
+                int firstNew = graph.nodeCount();
+                Val v = eval(let.value(), scope);
+                scope.bind(let.name(), v instanceof Val.Tensor t ? new Val.Tensor(graph.rename(t.value(), let.name(), firstNew)) : v);
+                yield null;
+            }
+            case Return r -> eval(r.value(), scope);
+        };
+    }
+
+    private Val eval(Expr e, Scope scope) {
+        return switch (e) {
+            case IntLit i -> new Val.Int(i.value());
+            case FloatLit f -> new Val.Real(f.value());
+            case BoolLit b -> new Val.Bool(b.value());
+            case StrLit s -> new Val.Str(s.value());
+            case Name n -> {
+                Val v = scope.names.get(n.name());
+                yield v != null ? v : new Val.Poison(); // the checker reports undefined names
+            }
+            case Neg n -> negate(eval(n.operand(), scope), n.span());
+            case Binary b -> binary(b, eval(b.left(), scope), eval(b.right(), scope));
+            case Call c -> call(c, scope);
+        };
+    }
+
+    private Val negate(Val v, Span span) {
+        return switch (v) {
+            case Val.Int i -> new Val.Int(-i.value());
+            case Val.Real r -> new Val.Real(-r.value());
+            case Val.Tensor t -> add(new Op.Unary(Op.UnaryKind.NEG, t.value()), "neg", span);
+            case Val.Poison p -> p;
+            default -> {
+                report(span, "cannot negate " + v.describe(), null);
+                yield new Val.Poison();
+            }
+        };
+    }
+
+    private Val binary(Binary b, Val left, Val right) {
+        if (left instanceof Val.Poison || right instanceof Val.Poison) return new Val.Poison();
+        if (left instanceof Val.Int l && right instanceof Val.Int r) {
+            return switch (b.op()) {
+                case ADD -> new Val.Int(l.value() + r.value());
+                case SUB -> new Val.Int(l.value() - r.value());
+                case MUL -> new Val.Int(l.value() * r.value());
+                case DIV -> {
+                    if (r.value() == 0) {
+                        report(b.opSpan(), "integer division by zero", null);
+                        yield new Val.Poison();
+                    }
+                    yield new Val.Int(Math.floorDiv(l.value(), r.value()));
+                }
+            };
+        }
+        Double ln = number(left);
+        Double rn = number(right);
+        if (ln != null && rn != null) {
+            return new Val.Real(switch (b.op()) {
+                case ADD -> ln + rn;
+                case SUB -> ln - rn;
+                case MUL -> ln * rn;
+                case DIV -> ln / rn;
+            });
+        }
+        Value a = tensorOrConstant(left);
+        Value c = tensorOrConstant(right);
+        if (a == null || c == null) {
+            report(b.opSpan(), "cannot apply `" + symbol(b) + "` to " + left.describe() + " and " + right.describe(), null);
+            return new Val.Poison();
+        }
+        Op.BinaryKind kind = switch (b.op()) {
+            case ADD -> Op.BinaryKind.ADD;
+            case SUB -> Op.BinaryKind.SUB;
+            case MUL -> Op.BinaryKind.MUL;
+            case DIV -> Op.BinaryKind.DIV;
+        };
+        return add(new Op.Binary(kind, a, c), kind.mnemonic(), b.opSpan(),
+                "the shapes are " + a.type() + " and " + c.type() + "; trailing dimensions must be equal or 1");
+    }
+
+    private static String symbol(Binary b) {
+        return switch (b.op()) {
+            case ADD -> "+";
+            case SUB -> "-";
+            case MUL -> "*";
+            case DIV -> "/";
+        };
+    }
+
+    private static Double number(Val v) {
+        return switch (v) {
+            case Val.Int i -> (double) i.value();
+            case Val.Real r -> r.value();
+            default -> null;
+        };
+    }
+
+    private Value tensorOrConstant(Val v) {
+        if (v instanceof Val.Tensor t) return t.value();
+        Double n = number(v);
+        return n == null ? null : graph.add(new Op.Constant(n.floatValue()), "c");
+    }
+
+    private Val call(Call c, Scope scope) {
+        BlockDecl block = blocks.get(c.callee());
+        if (block != null) return callBlock(c, block, scope);
+        Optional<Signature> sig = Builtins.lookup(c.callee());
+        if (sig.isEmpty()) return new Val.Poison(); // the checker reports unknown layers
+        CallBinding binding;
+        try {
+            binding = CallBinding.of(c, sig.get());
+        } catch (IllegalArgumentException e) {
+            return new Val.Poison(); // the checker reports calls that do not fit
+        }
+        Map<String, Val> args = new HashMap<>();
+        for (Map.Entry<String, Expr> a : binding.arguments().entrySet()) {
+            Val v = eval(a.getValue(), scope);
+            if (v instanceof Val.Poison) return v;
+            args.put(a.getKey(), v);
+        }
+        List<Val> rest = new ArrayList<>();
+        for (Expr e : binding.variadic()) rest.add(eval(e, scope));
+        if (rest.stream().anyMatch(v -> v instanceof Val.Poison)) return new Val.Poison();
+        return new Layers(this, c, binding, args, rest, scope).lower();
+    }
+
+    private Val callBlock(Call c, BlockDecl block, Scope caller) {
+        Optional<Signature> sig = Signature.ofBlock(block);
+        if (sig.isEmpty()) return new Val.Poison();
+        CallBinding binding;
+        try {
+            binding = CallBinding.of(c, sig.get());
+        } catch (IllegalArgumentException e) {
+            return new Val.Poison();
+        }
+        if (depth > 64) {
+            report(c.calleeSpan(), "blocks nest more than 64 deep", "is `" + block.name() + "` recursive?");
+            return new Val.Poison();
+        }
+        Scope inner = new Scope(caller.prefix + caller.nextName(block.name().toLowerCase(Locale.ROOT)) + ".");
+        for (Param p : block.params()) {
+            Expr argExpr = binding.arguments().get(p.name());
+            Val v = argExpr == null ? new Val.Poison() : eval(argExpr, argExpr.span().isSynthetic() || isDefault(p, argExpr) ? inner : caller);
+            if (v instanceof Val.Poison) return v;
+            if (p.type() instanceof TensorTypeRef t) {
+                if (!(v instanceof Val.Tensor tensor)) {
+                    report(argSpan(c, argExpr), "`" + block.name() + "` expects a tensor for `" + p.name() + "`, got " + v.describe(), null);
+                    return new Val.Poison();
+                }
+                if (!unify(t, tensor.value(), inner, block, p, argSpan(c, argExpr))) return new Val.Poison();
+            }
+            inner.bind(p.name(), v);
+        }
+        depth++;
+        try {
+            for (Stmt s : block.body()) {
+                Val result = statement(s, inner);
+                if (result != null) return result;
+            }
+        } finally {
+            depth--;
+        }
+        return new Val.Poison(); // the checker reports blocks without return
+    }
+
+    private static boolean isDefault(Param p, Expr e) {
+        return p.defaultValue() == e;
+    }
+
+    private static Span argSpan(Call c, Expr e) {
+        return e == null || e.span().isSynthetic() ? c.calleeSpan() : e.span();
+    }
+
+    /** Matches a block's declared parameter type against an argument, binding its dim symbols in {@code inner}. */
+    private boolean unify(TensorTypeRef declared, Value actual, Scope inner, BlockDecl block, Param p, Span at) {
+        Shape shape = actual.shape();
+        String expected = "`" + block.name() + "` expects " + p.name() + ": " + describe(declared) + ", got " + actual.type();
+        if (declared.dims().size() != shape.rank() || dtype(declared.dtype()) != actual.type().dtype()) {
+            report(at, expected, null);
+            return false;
+        }
+        for (int i = 0; i < shape.rank(); i++) {
+            DimRef d = declared.dims().get(i);
+            Dim dim = shape.dim(i);
+            if (d.symbol() == null) {
+                if (dim.batch() || dim.factor() != d.size()) {
+                    report(at, expected + " (dimension " + (i + 1) + " is " + dim + ", not " + d.size() + ")", null);
+                    return false;
+                }
+                continue;
+            }
+            Val bound = dim.batch() ? new Val.Batch(dim) : new Val.Int(dim.factor());
+            Val previous = inner.names.putIfAbsent(d.symbol(), bound);
+            if (previous != null && !previous.equals(bound)) {
+                report(at, expected + " (`" + d.symbol() + "` would be both " + describeDim(previous) + " and " + dim + ")", null);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describeDim(Val v) {
+        return switch (v) {
+            case Val.Int i -> Long.toString(i.value());
+            case Val.Batch b -> b.dim().toString();
+            default -> v.describe();
+        };
+    }
+
+    private static String describe(TensorTypeRef t) {
+        List<String> dims = t.dims().stream().map(d -> d.symbol() != null ? d.symbol() : Long.toString(d.size())).toList();
+        return t.dtype() + "[" + String.join(", ", dims) + "]";
+    }
+
+    // ---- services for Layers ---------------------------------------------------------------------
+
+    Val add(Op op, String nameHint, Span at) {
+        return add(op, nameHint, at, null);
+    }
+
+    Val add(Op op, String nameHint, Span at, String hint) {
+        try {
+            return new Val.Tensor(graph.add(op, nameHint));
+        } catch (TypeError e) {
+            report(at, e.getMessage(), hint);
+            return new Val.Poison();
+        }
+    }
+
+    Value addValue(Op op, String nameHint) {
+        return graph.add(op, nameHint);
+    }
+
+    /** Declares a parameter; reports a clash with an earlier layer of the same name. */
+    Value param(String name, TensorType type, Init init, Span at) {
+        try {
+            return graph.param(name, type, init);
+        } catch (IllegalArgumentException e) {
+            report(at, "two layers are named `" + name.substring(0, name.lastIndexOf('.')) + "`", "give each layer a unique name=");
+            return null;
+        }
+    }
+
+    void report(Span at, String message, String hint) {
+        diagnostics.add(Diagnostic.error(at, message, hint));
+    }
+
+    /** Names in one model or block instance, and the counters that name its layers. */
+    static final class Scope {
+        final Map<String, Val> names = new HashMap<>();
+        final String prefix;
+        private final Map<String, Integer> counters = new HashMap<>();
+
+        Scope(String prefix) {
+            this.prefix = prefix;
+        }
+
+        void bind(String name, Val v) {
+            names.put(name, v);
+        }
+
+        /** {@code kind1}, {@code kind2}, … in order of appearance within this scope. */
+        String nextName(String kind) {
+            return kind + counters.merge(kind, 1, Integer::sum);
+        }
+    }
+
+    static Span spanOf(Call c, String param, CallBinding binding) {
+        Expr e = binding.arguments().get(param);
+        if (e == null || e.span().isSynthetic()) return c.calleeSpan();
+        for (Arg a : c.args()) if (a.value() == e) return a.span();
+        return e.span();
+    }
+}

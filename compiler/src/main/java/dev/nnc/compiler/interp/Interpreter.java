@@ -1,0 +1,242 @@
+package dev.nnc.compiler.interp;
+
+import dev.nnc.compiler.ir.Graph;
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.ir.Op;
+import dev.nnc.compiler.ir.Param;
+import dev.nnc.compiler.ir.Value;
+import dev.nnc.kernels.MathFns;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The reference interpreter: evaluates a graph in double precision with plain loops, one op at a time.
+ * It is the oracle every compiled path is checked against, so it favours being obviously right over speed.
+ */
+public final class Interpreter {
+
+    private Interpreter() {}
+
+    /**
+     * Runs {@code g} on named inputs and parameters; returns the named outputs. The batch size is taken from
+     * the inputs' leading dimension; input shapes must match the graph at that batch.
+     */
+    public static Map<String, NdArray> run(Graph g, Map<String, NdArray> inputs, Map<String, NdArray> params) {
+        int batch = batchOf(g, inputs);
+        Map<Value, NdArray> env = new HashMap<>();
+        for (Value v : g.inputs()) env.put(v, checked(v, inputs.get(v.name()), batch, "input"));
+        for (Param p : g.params()) env.put(p.value(), checked(p.value(), params.get(p.name()), batch, "parameter"));
+        for (Node n : g.nodes()) {
+            NdArray result = eval(n.op(), env);
+            env.put(n.out(), checked(n.out(), result, batch, "result"));
+        }
+        Map<String, NdArray> out = new LinkedHashMap<>();
+        g.outputs().forEach((name, v) -> out.put(name, env.get(v)));
+        return out;
+    }
+
+    private static int batchOf(Graph g, Map<String, NdArray> inputs) {
+        for (Value v : g.inputs()) {
+            NdArray a = inputs.get(v.name());
+            if (a == null) throw new IllegalArgumentException("missing input " + v.name());
+            if (v.shape().hasBatch() && a.rank() > 0) {
+                long b = a.shape()[0] / v.shape().dim(0).factor();
+                if (b < 1 || b > g.maxBatch()) throw new IllegalArgumentException("batch " + b + " is outside 1.." + g.maxBatch());
+                return Math.toIntExact(b);
+            }
+        }
+        return 1;
+    }
+
+    private static NdArray checked(Value v, NdArray a, int batch, String what) {
+        if (a == null) throw new IllegalArgumentException("missing " + what + " " + v);
+        if (!Arrays.equals(a.shape(), v.shape().sizes(batch))) {
+            throw new IllegalArgumentException(what + " " + v + " should be " + Arrays.toString(v.shape().sizes(batch)) + ", got " + Arrays.toString(a.shape()));
+        }
+        return a;
+    }
+
+    private static NdArray eval(Op op, Map<Value, NdArray> env) {
+        return switch (op) {
+            case Op.Unary u -> unary(u.kind(), env.get(u.x()));
+            case Op.Binary b -> binary(b.kind(), env.get(b.a()), env.get(b.b()));
+            case Op.MatMul m -> matmul(env.get(m.a()), env.get(m.b()), m.transA(), m.transB());
+            case Op.Conv2d c -> conv2d(env.get(c.x()), env.get(c.weight()), c);
+            case Op.Pool2d p -> pool2d(env.get(p.x()), p);
+            case Op.Reduce r -> reduce(r.kind(), env.get(r.x()), r.axis());
+            case Op.Reshape r -> {
+                NdArray x = env.get(r.x());
+                long b = r.x().shape().hasBatch() ? x.shape()[0] / r.x().shape().dim(0).factor() : 1;
+                yield new NdArray(r.shape().sizes(Math.toIntExact(b)), x.data());
+            }
+            case Op.Constant c -> new NdArray(new long[0], new double[] {c.value()});
+        };
+    }
+
+    static double apply(Op.UnaryKind kind, double x) {
+        return switch (kind) {
+            case NEG -> -x;
+            case RELU -> x > 0 ? x : 0;
+            case SIGMOID -> 1 / (1 + Math.exp(-x));
+            case TANH -> Math.tanh(x);
+            case GELU -> MathFns.geluExact(x);
+            case EXP -> Math.exp(x);
+            case LOG -> Math.log(x);
+            case SQRT -> Math.sqrt(x);
+        };
+    }
+
+    static double apply(Op.BinaryKind kind, double a, double b) {
+        return switch (kind) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MAX -> Math.max(a, b);
+            case MIN -> Math.min(a, b);
+        };
+    }
+
+    private static NdArray unary(Op.UnaryKind kind, NdArray x) {
+        double[] y = new double[x.data().length];
+        for (int i = 0; i < y.length; i++) y[i] = apply(kind, x.data()[i]);
+        return new NdArray(x.shape(), y);
+    }
+
+    private static NdArray binary(Op.BinaryKind kind, NdArray a, NdArray b) {
+        int rank = Math.max(a.rank(), b.rank());
+        long[] shape = new long[rank];
+        long[] as = broadcastStrides(a.shape(), rank);
+        long[] bs = broadcastStrides(b.shape(), rank);
+        long[] ap = padded(a.shape(), rank);
+        long[] bp = padded(b.shape(), rank);
+        for (int i = 0; i < rank; i++) shape[i] = Math.max(ap[i], bp[i]);
+        NdArray out = NdArray.zeros(shape);
+        long[] index = new long[rank];
+        for (int flat = 0; flat < out.data().length; flat++) {
+            long ai = 0;
+            long bi = 0;
+            for (int d = 0; d < rank; d++) {
+                ai += index[d] * as[d];
+                bi += index[d] * bs[d];
+            }
+            out.data()[flat] = apply(kind, a.data()[(int) ai], b.data()[(int) bi]);
+            for (int d = rank - 1; d >= 0 && ++index[d] == shape[d]; d--) index[d] = 0;
+        }
+        return out;
+    }
+
+    private static long[] padded(long[] shape, int rank) {
+        long[] p = new long[rank];
+        Arrays.fill(p, 1);
+        System.arraycopy(shape, 0, p, rank - shape.length, shape.length);
+        return p;
+    }
+
+    /** Row-major strides of {@code shape} right-aligned to {@code rank}, with 0 where a dimension is broadcast. */
+    private static long[] broadcastStrides(long[] shape, int rank) {
+        long[] p = padded(shape, rank);
+        long[] s = new long[rank];
+        long acc = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            s[d] = p[d] == 1 ? 0 : acc;
+            acc *= p[d];
+        }
+        return s;
+    }
+
+    private static NdArray matmul(NdArray a, NdArray b, boolean transA, boolean transB) {
+        long[] as = a.shape();
+        long[] bs = b.shape();
+        int m = (int) (transA ? as[1] : as[0]);
+        int k = (int) (transA ? as[0] : as[1]);
+        int n = (int) (transB ? bs[0] : bs[1]);
+        NdArray c = NdArray.zeros(m, n);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    double av = transA ? a.data()[p * m + i] : a.data()[i * k + p];
+                    double bv = transB ? b.data()[j * k + p] : b.data()[p * n + j];
+                    s += av * bv;
+                }
+                c.data()[i * n + j] = s;
+            }
+        }
+        return c;
+    }
+
+    private static NdArray conv2d(NdArray x, NdArray w, Op.Conv2d c) {
+        long[] xs = x.shape();
+        long[] ws = w.shape();
+        int n = (int) xs[0], ch = (int) xs[1], h = (int) xs[2], wd = (int) xs[3];
+        int k = (int) ws[0], kh = (int) ws[2], kw = (int) ws[3];
+        int oh = (h + 2 * c.padH() - kh) / c.strideH() + 1;
+        int ow = (wd + 2 * c.padW() - kw) / c.strideW() + 1;
+        NdArray y = NdArray.zeros(n, k, oh, ow);
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < k; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++) {
+                        double s = 0;
+                        for (int ci = 0; ci < ch; ci++)
+                            for (int u = 0; u < kh; u++)
+                                for (int v = 0; v < kw; v++) {
+                                    int yy = i * c.strideH() - c.padH() + u;
+                                    int xx = j * c.strideW() - c.padW() + v;
+                                    if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
+                                    s += x.data()[((b * ch + ci) * h + yy) * wd + xx] * w.data()[((o * ch + ci) * kh + u) * kw + v];
+                                }
+                        y.data()[((b * k + o) * oh + i) * ow + j] = s;
+                    }
+        return y;
+    }
+
+    private static NdArray pool2d(NdArray x, Op.Pool2d p) {
+        long[] xs = x.shape();
+        int n = (int) xs[0], ch = (int) xs[1], h = (int) xs[2], wd = (int) xs[3];
+        int oh = (h + 2 * p.padH() - p.kernelH()) / p.strideH() + 1;
+        int ow = (wd + 2 * p.padW() - p.kernelW()) / p.strideW() + 1;
+        NdArray y = NdArray.zeros(n, ch, oh, ow);
+        for (int b = 0; b < n; b++)
+            for (int c = 0; c < ch; c++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++) {
+                        double acc = p.kind() == Op.PoolKind.MAX ? Double.NEGATIVE_INFINITY : 0;
+                        for (int u = 0; u < p.kernelH(); u++)
+                            for (int v = 0; v < p.kernelW(); v++) {
+                                int yy = i * p.strideH() - p.padH() + u;
+                                int xx = j * p.strideW() - p.padW() + v;
+                                if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
+                                double e = x.data()[((b * ch + c) * h + yy) * wd + xx];
+                                acc = p.kind() == Op.PoolKind.MAX ? Math.max(acc, e) : acc + e;
+                            }
+                        y.data()[((b * ch + c) * oh + i) * ow + j] = p.kind() == Op.PoolKind.MAX ? acc : acc / (p.kernelH() * p.kernelW());
+                    }
+        return y;
+    }
+
+    private static NdArray reduce(Op.ReduceKind kind, NdArray x, int axis) {
+        long[] shape = x.shape();
+        long outer = 1;
+        for (int d = 0; d < axis; d++) outer *= shape[d];
+        long inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) inner *= shape[d];
+        int len = (int) shape[axis];
+        long[] outShape = shape.clone();
+        outShape[axis] = 1;
+        NdArray y = NdArray.zeros(outShape);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++) {
+                double acc = kind == Op.ReduceKind.MAX ? Double.NEGATIVE_INFINITY : 0;
+                for (int r = 0; r < len; r++) {
+                    double e = x.data()[(int) ((o * len + r) * inner + i)];
+                    acc = kind == Op.ReduceKind.MAX ? Math.max(acc, e) : acc + e;
+                }
+                y.data()[(int) (o * inner + i)] = acc;
+            }
+        return y;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.nnc.compiler.ir;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds a {@link Graph} node by node: infers each result type, gives every value a unique readable name, and
+ * deduplicates structurally equal ops (the same op on the same operands yields the same value).
+ * Not thread-safe; one builder per graph.
+ */
+public final class GraphBuilder {
+    private final String name;
+    private final int maxBatch;
+    private final List<Value> inputs = new ArrayList<>();
+    private final List<Param> params = new ArrayList<>();
+    private final List<Node> nodes = new ArrayList<>();
+    private final Map<String, Value> outputs = new LinkedHashMap<>();
+    private final Map<Op, Value> existing = new HashMap<>();
+    private final Set<String> names = new HashSet<>();
+    private final Map<String, Integer> nextSuffix = new HashMap<>();
+
+    public GraphBuilder(String name, int maxBatch) {
+        this.name = name;
+        this.maxBatch = maxBatch;
+    }
+
+    public Value input(String inputName, TensorType type) {
+        Value v = new Value(claim(inputName, true), type);
+        inputs.add(v);
+        return v;
+    }
+
+    public Value param(String paramName, TensorType type, Init init) {
+        Value v = new Value(claim(paramName, true), type);
+        params.add(new Param(v, init));
+        return v;
+    }
+
+    /** Adds {@code op} (or finds the identical existing one) and returns its value; throws {@link TypeError}. */
+    public Value add(Op op, String nameHint) {
+        Value known = existing.get(op);
+        if (known != null) return known;
+        TensorType type = TypeInference.infer(op);
+        Value v = new Value(claim(nameHint, false), type);
+        nodes.add(new Node(v, op));
+        existing.put(op, v);
+        return v;
+    }
+
+    /**
+     * Gives {@code v} the name {@code preferred} (or {@code preferred.1}, …) if it is the value of the most
+     * recently added node and that node is number {@code firstNew} or later, so nothing can refer to it yet.
+     * Values then read as the DSL's let-bindings. Any other value is returned unchanged.
+     */
+    public Value rename(Value v, String preferred, int firstNew) {
+        if (nodes.size() <= firstNew || !nodes.getLast().out().equals(v) || v.name().equals(preferred)) return v;
+        Node last = nodes.removeLast();
+        names.remove(v.name());
+        Value renamed = new Value(claim(preferred, false), v.type());
+        nodes.add(new Node(renamed, last.op()));
+        existing.put(last.op(), renamed);
+        return renamed;
+    }
+
+    /** How many nodes have been added so far. */
+    public int nodeCount() {
+        return nodes.size();
+    }
+
+    public void output(String outputName, Value v) {
+        if (outputs.putIfAbsent(outputName, v) != null) throw new IllegalArgumentException("duplicate output " + outputName);
+    }
+
+    public Graph build() {
+        return new Graph(name, maxBatch, inputs, params, nodes, outputs);
+    }
+
+    /** Reserves {@code hint} as a value name, or {@code hint.1}, {@code hint.2}, … if taken. */
+    private String claim(String hint, boolean exact) {
+        if (names.add(hint)) return hint;
+        if (exact) throw new IllegalArgumentException("duplicate name %" + hint);
+        int n = nextSuffix.getOrDefault(hint, 1);
+        while (!names.add(hint + "." + n)) n++;
+        nextSuffix.put(hint, n + 1);
+        return hint + "." + n;
+    }
+}

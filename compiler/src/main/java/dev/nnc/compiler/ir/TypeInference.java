@@ -1,0 +1,122 @@
+package dev.nnc.compiler.ir;
+
+import dev.nnc.runtime.DType;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Computes the result type of an op from its operands' types, or says precisely why they do not fit. */
+public final class TypeInference {
+
+    private TypeInference() {}
+
+    /** The type of {@code op}'s result; throws {@link TypeError} if its operands are ill-typed. */
+    public static TensorType infer(Op op) {
+        return switch (op) {
+            case Op.Unary u -> requireF32(u.mnemonic(), u.x().type());
+            case Op.Binary b -> TensorType.f32(broadcast(b.mnemonic(), requireF32(b.mnemonic(), b.a().type()).shape(),
+                    requireF32(b.mnemonic(), b.b().type()).shape()));
+            case Op.MatMul m -> matmul(m);
+            case Op.Conv2d c -> conv2d(c);
+            case Op.Pool2d p -> pool2d(p);
+            case Op.Reduce r -> {
+                Shape s = requireF32(r.mnemonic(), r.x().type()).shape();
+                if (r.axis() >= s.rank()) throw new TypeError(r.mnemonic() + " axis " + r.axis() + " is out of range for " + s);
+                yield TensorType.f32(s.withDim(r.axis(), Dim.of(1)));
+            }
+            case Op.Reshape r -> reshape(r);
+            case Op.Constant c -> TensorType.f32(Shape.scalar());
+        };
+    }
+
+    /** NumPy broadcasting of two shapes, aligned on the right. */
+    public static Shape broadcast(String what, Shape a, Shape b) {
+        int rank = Math.max(a.rank(), b.rank());
+        List<Dim> dims = new ArrayList<>(rank);
+        for (int i = 0; i < rank; i++) {
+            int ia = i - (rank - a.rank());
+            int ib = i - (rank - b.rank());
+            Dim da = ia >= 0 ? a.dim(ia) : Dim.of(1);
+            Dim db = ib >= 0 ? b.dim(ib) : Dim.of(1);
+            if (da.equals(db) || db.isOne()) {
+                dims.add(da);
+            } else if (da.isOne()) {
+                dims.add(db);
+            } else {
+                throw new TypeError(what + " cannot broadcast " + a + " with " + b + " (dimension " + da + " vs " + db + ")");
+            }
+        }
+        for (int i = 1; i < rank; i++) {
+            if (dims.get(i).batch()) {
+                throw new TypeError(what + " of " + a + " and " + b + " would move the batch dimension B away from the front");
+            }
+        }
+        return new Shape(dims);
+    }
+
+    private static TensorType requireF32(String what, TensorType t) {
+        if (t.dtype() != DType.F32) throw new TypeError(what + " expects f32 operands, got " + t);
+        return t;
+    }
+
+    private static TensorType matmul(Op.MatMul m) {
+        Shape a = requireF32("matmul", m.a().type()).shape();
+        Shape b = requireF32("matmul", m.b().type()).shape();
+        if (a.rank() != 2 || b.rank() != 2) {
+            throw new TypeError("matmul expects rank-2 operands, got " + m.a().type() + " and " + m.b().type());
+        }
+        Dim rows = m.transA() ? a.dim(1) : a.dim(0);
+        Dim inner = m.transA() ? a.dim(0) : a.dim(1);
+        Dim innerB = m.transB() ? b.dim(1) : b.dim(0);
+        Dim cols = m.transB() ? b.dim(0) : b.dim(1);
+        if (!inner.equals(innerB)) {
+            throw new TypeError("matmul inner dimensions differ: " + describe(m.a().type(), m.transA()) + " · "
+                    + describe(m.b().type(), m.transB()) + " (" + inner + " vs " + innerB + ")");
+        }
+        if (cols.batch()) throw new TypeError("matmul result would have the batch dimension B as its column count");
+        return TensorType.f32(new Shape(List.of(rows, cols)));
+    }
+
+    private static String describe(TensorType t, boolean transposed) {
+        return transposed ? t + "ᵀ" : t.toString();
+    }
+
+    private static TensorType conv2d(Op.Conv2d c) {
+        Shape x = requireF32("conv2d", c.x().type()).shape();
+        Shape w = requireF32("conv2d", c.weight().type()).shape();
+        if (x.rank() != 4) throw new TypeError("conv2d expects an NCHW input of rank 4, got " + c.x().type());
+        if (w.rank() != 4 || w.hasBatch()) throw new TypeError("conv2d expects a [K, C, kh, kw] weight, got " + c.weight().type());
+        if (x.dim(1).batch() || x.size(1) != w.size(1)) {
+            throw new TypeError("conv2d input has " + x.dim(1) + " channels but the weight expects " + w.size(1));
+        }
+        long oh = outSize("conv2d", x.size(2), w.size(2), c.strideH(), c.padH());
+        long ow = outSize("conv2d", x.size(3), w.size(3), c.strideW(), c.padW());
+        return TensorType.f32(new Shape(List.of(x.dim(0), Dim.of(w.size(0)), Dim.of(oh), Dim.of(ow))));
+    }
+
+    private static TensorType pool2d(Op.Pool2d p) {
+        Shape x = requireF32(p.mnemonic(), p.x().type()).shape();
+        if (x.rank() != 4) throw new TypeError(p.mnemonic() + " expects an NCHW input of rank 4, got " + p.x().type());
+        long oh = outSize(p.mnemonic(), x.size(2), p.kernelH(), p.strideH(), p.padH());
+        long ow = outSize(p.mnemonic(), x.size(3), p.kernelW(), p.strideW(), p.padW());
+        return TensorType.f32(new Shape(List.of(x.dim(0), x.dim(1), Dim.of(oh), Dim.of(ow))));
+    }
+
+    /** Output size of a sliding window: floor((in + 2·pad − kernel) / stride) + 1. */
+    public static long outSize(String what, long in, long kernel, int stride, int pad) {
+        long span = in + 2L * pad - kernel;
+        if (span < 0) {
+            throw new TypeError(what + " window " + kernel + " is larger than the padded input " + (in + 2L * pad));
+        }
+        return span / stride + 1;
+    }
+
+    private static TensorType reshape(Op.Reshape r) {
+        Shape from = r.x().shape();
+        Shape to = r.shape();
+        boolean sameBatch = from.hasBatch() == to.hasBatch();
+        if (!sameBatch || from.perBatch() != to.perBatch()) {
+            throw new TypeError("reshape cannot turn " + r.x().type() + " into " + to + " (element counts differ)");
+        }
+        return new TensorType(r.x().type().dtype(), to);
+    }
+}

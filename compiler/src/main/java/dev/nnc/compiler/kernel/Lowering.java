@@ -1,0 +1,164 @@
+package dev.nnc.compiler.kernel;
+
+import dev.nnc.compiler.ir.Dim;
+import dev.nnc.compiler.ir.Graph;
+import dev.nnc.compiler.ir.Node;
+import dev.nnc.compiler.ir.Op;
+import dev.nnc.compiler.ir.Param;
+import dev.nnc.compiler.ir.Shape;
+import dev.nnc.compiler.ir.Value;
+import dev.nnc.kernels.Conv;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lowers a Graph IR to a kernel program with one kernel per primitive op (the unfused {@code -O0} form):
+ * elementwise ops and reductions become loop kernels, matmul/conv/pool become library calls, reshapes
+ * become aliases of their input's buffer, and scalar constants are folded into the loops that read them.
+ */
+public final class Lowering {
+    private final Graph graph;
+    private final List<Buffer> buffers = new ArrayList<>();
+    private final List<Kernel> kernels = new ArrayList<>();
+    private final Map<Value, Operand> placed = new HashMap<>();
+    private final Map<Value, Float> constants = new HashMap<>();
+
+    private Lowering(Graph graph) {
+        this.graph = graph;
+    }
+
+    public static KernelProgram lower(Graph graph) {
+        return new Lowering(graph).run();
+    }
+
+    private KernelProgram run() {
+        Map<String, Operand> inputs = new LinkedHashMap<>();
+        for (Value v : graph.inputs()) {
+            Operand o = new Operand(buffer("input " + v.name(), Buffer.Memory.ARENA, size(v.shape())), 0);
+            placed.put(v, o);
+            inputs.put(v.name(), o);
+        }
+        Map<String, Buffer> params = new LinkedHashMap<>();
+        for (Param p : graph.params()) {
+            Buffer b = buffer(p.name(), Buffer.Memory.WEIGHTS, size(p.value().shape()));
+            placed.put(p.value(), new Operand(b, 0));
+            params.put(p.name(), b);
+        }
+        Set<Value> materialize = constantsNeedingBuffers();
+        for (Node n : graph.nodes()) lower(n, materialize);
+        Map<String, Operand> outputs = new LinkedHashMap<>();
+        graph.outputs().forEach((name, v) -> outputs.put(name, placed.get(v)));
+        return new KernelProgram(graph.name(), graph.maxBatch(), buffers, kernels, inputs, outputs, params);
+    }
+
+    /** Constants read by something other than a loop kernel (or returned) need a buffer of their own. */
+    private Set<Value> constantsNeedingBuffers() {
+        Set<Value> needed = new HashSet<>(graph.outputs().values());
+        for (Node n : graph.nodes()) {
+            if (!(n.op() instanceof Op.Unary || n.op() instanceof Op.Binary || n.op() instanceof Op.Reduce)) {
+                needed.addAll(n.op().operands());
+            }
+        }
+        return needed;
+    }
+
+    private void lower(Node n, Set<Value> materialize) {
+        Value out = n.out();
+        List<String> computes = List.of(out.toString());
+        switch (n.op()) {
+            case Op.Constant c -> {
+                constants.put(out, c.value());
+                if (materialize.contains(out)) {
+                    Operand o = arenaFor(out);
+                    kernels.add(new Kernel.Loop(computes, List.of(), o, new long[0], new LoopExpr.Const(c.value())));
+                    placed.put(out, o);
+                }
+            }
+            case Op.Reshape r -> placed.put(out, placed.get(r.x()));
+            case Op.Unary u -> elementwise(out, new LoopExpr.Unary(u.kind(), read(u.x(), out.shape())));
+            case Op.Binary b -> elementwise(out, new LoopExpr.Binary(b.kind(), read(b.a(), out.shape()), read(b.b(), out.shape())));
+            case Op.Reduce r -> {
+                Shape xs = r.x().shape();
+                long[] strides = broadcastStrides(xs, out.shape());
+                long[] withReduced = java.util.Arrays.copyOf(strides, strides.length + 1);
+                withReduced[r.axis()] = 0;
+                withReduced[strides.length] = xs.strides(1)[r.axis()];
+                LoopExpr body = new LoopExpr.Reduce(r.kind(), xs.dim(r.axis()), new LoopExpr.Load(placed.get(r.x()), withReduced));
+                elementwise(out, body);
+            }
+            case Op.MatMul m -> {
+                Shape a = m.a().shape();
+                Shape b = m.b().shape();
+                Dim rows = m.transA() ? a.dim(1) : a.dim(0);
+                Dim inner = m.transA() ? a.dim(0) : a.dim(1);
+                Dim cols = m.transB() ? b.dim(0) : b.dim(1);
+                Operand c = arenaFor(out);
+                kernels.add(new Kernel.Gemm(computes, m.transA(), m.transB(), rows, cols, inner,
+                        placed.get(m.a()), (int) a.dim(1).factor(), placed.get(m.b()), (int) b.dim(1).factor(), c, (int) cols.factor()));
+                placed.put(out, c);
+            }
+            case Op.Conv2d c -> {
+                Shape x = c.x().shape();
+                Shape w = c.weight().shape();
+                int ch = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3), kh = (int) w.size(2), kw = (int) w.size(3);
+                long scratchFloats = Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW());
+                Operand scratch = new Operand(buffer(out.name() + " scratch", Buffer.Memory.ARENA, Dim.of(scratchFloats)), 0);
+                Operand y = arenaFor(out);
+                kernels.add(new Kernel.Conv(computes, x.dim(0), ch, h, wd, (int) w.size(0), kh, kw, c.strideH(), c.strideW(),
+                        c.padH(), c.padW(), placed.get(c.x()), placed.get(c.weight()), y, scratch));
+                placed.put(out, y);
+            }
+            case Op.Pool2d p -> {
+                Shape x = p.x().shape();
+                Operand y = arenaFor(out);
+                kernels.add(new Kernel.Pool(computes, p.kind(), x.dim(0), (int) x.size(1), (int) x.size(2), (int) x.size(3),
+                        p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), placed.get(p.x()), y));
+                placed.put(out, y);
+            }
+        }
+    }
+
+    private void elementwise(Value out, LoopExpr value) {
+        Operand o = arenaFor(out);
+        kernels.add(new Kernel.Loop(List.of(out.toString()), out.shape().dims(), o, out.shape().strides(1), value));
+        placed.put(out, o);
+    }
+
+    /** A load of {@code v} broadcast to {@code loop}, or the constant itself. */
+    private LoopExpr read(Value v, Shape loop) {
+        Float c = constants.get(v);
+        if (c != null) return new LoopExpr.Const(c);
+        return new LoopExpr.Load(placed.get(v), broadcastStrides(v.shape(), loop));
+    }
+
+    /** Strides of {@code s} (row-major) right-aligned to the loop dims, 0 where {@code s} is broadcast. */
+    static long[] broadcastStrides(Shape s, Shape loop) {
+        long[] own = s.strides(1);
+        long[] strides = new long[loop.rank()];
+        int shift = loop.rank() - s.rank();
+        for (int i = 0; i < loop.rank(); i++) {
+            int j = i - shift;
+            strides[i] = j < 0 || (s.dim(j).isOne() && !loop.dim(i).isOne()) ? 0 : own[j];
+        }
+        return strides;
+    }
+
+    private Operand arenaFor(Value v) {
+        return new Operand(buffer(v.name(), Buffer.Memory.ARENA, size(v.shape())), 0);
+    }
+
+    private Buffer buffer(String label, Buffer.Memory memory, Dim size) {
+        Buffer b = new Buffer(buffers.size(), label, memory, size);
+        buffers.add(b);
+        return b;
+    }
+
+    private static Dim size(Shape s) {
+        return new Dim(s.perBatch(), s.hasBatch());
+    }
+}

@@ -1,0 +1,110 @@
+package dev.nnc.dsl;
+
+import static dev.nnc.dsl.ArgKind.BOOL;
+import static dev.nnc.dsl.ArgKind.INT;
+import static dev.nnc.dsl.ArgKind.STRING;
+import static dev.nnc.dsl.ArgKind.TENSOR;
+
+import dev.nnc.dsl.ast.BoolLit;
+import dev.nnc.dsl.ast.Call;
+import dev.nnc.dsl.ast.Expr;
+import dev.nnc.dsl.ast.IntLit;
+import dev.nnc.dsl.ast.Neg;
+import dev.nnc.dsl.ast.Span;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SequencedMap;
+import java.util.stream.Stream;
+
+/**
+ * The catalog of built-in layers and ops that {@code .nn} code may call. A new layer is one more
+ * entry here; the grammar does not change. Immutable and thread-safe.
+ */
+public final class Builtins {
+
+    private static final SequencedMap<String, Signature> CATALOG = catalog(
+            layer("dense", "fully connected layer: x · W + b",
+                    required("units", INT), constant("bias", BOOL, bool(true)), omittable("name", STRING)),
+            layer("conv2d", "2-D convolution over NCHW input",
+                    required("out", INT), required("kernel", INT), constant("stride", INT, integer(1)),
+                    constant("pad", INT, integer(0)), constant("bias", BOOL, bool(true)),
+                    omittable("name", STRING)),
+            layer("maxpool", "2-D max pooling over NCHW input",
+                    required("kernel", INT), new ParamSpec("stride", INT, new ParamDefault.SameAs("kernel")),
+                    constant("pad", INT, integer(0))),
+            layer("avgpool", "2-D average pooling over NCHW input",
+                    required("kernel", INT), new ParamSpec("stride", INT, new ParamDefault.SameAs("kernel")),
+                    constant("pad", INT, integer(0))),
+            layer("flatten", "keeps the batch dim and flattens the rest"),
+            new Signature("reshape", List.of(required("x", TENSOR)), true,
+                    "new dims with the same element count; `B` and one `-1` allowed"),
+            new Signature("matmul", List.of(required("a", TENSOR), required("b", TENSOR)), false,
+                    "matrix product a · b"),
+            layer("relu", "max(x, 0)"),
+            layer("sigmoid", "1 / (1 + exp(-x))"),
+            layer("tanh", "hyperbolic tangent"),
+            layer("gelu", "Gaussian error linear unit"),
+            layer("softmax", "exp(x) / sum(exp(x)) along an axis", constant("axis", INT, integer(-1))));
+
+    private Builtins() {
+    }
+
+    /** The built-in called {@code name}, if any. */
+    public static Optional<Signature> lookup(String name) {
+        return Optional.ofNullable(CATALOG.get(name));
+    }
+
+    /** Every built-in, in catalog order. */
+    public static List<Signature> all() {
+        return List.copyOf(CATALOG.values());
+    }
+
+    /**
+     * Binds the arguments of a checked call to the signature's parameter names: positional
+     * arguments first, then named ones, then defaults ({@link ParamDefault.Omittable} parameters
+     * left out stay absent). Variadic arguments are in {@link CallBinding#variadic()}.
+     *
+     * @throws IllegalArgumentException when the call does not fit the signature (the checker
+     *     reports such calls, so this does not happen for a program that passed the check)
+     */
+    public static Map<String, Expr> bind(Call call, Signature signature) {
+        return CallBinding.of(call, signature).arguments();
+    }
+
+    private static SequencedMap<String, Signature> catalog(Signature... signatures) {
+        SequencedMap<String, Signature> map = new LinkedHashMap<>();
+        for (Signature signature : signatures) {
+            map.put(signature.name(), signature);
+        }
+        return Collections.unmodifiableSequencedMap(map);
+    }
+
+    private static Signature layer(String name, String summary, ParamSpec... params) {
+        return new Signature(name, Stream.concat(Stream.of(required("x", TENSOR)), Stream.of(params)).toList(),
+                false, summary);
+    }
+
+    private static ParamSpec required(String name, ArgKind kind) {
+        return new ParamSpec(name, kind, new ParamDefault.Required());
+    }
+
+    private static ParamSpec omittable(String name, ArgKind kind) {
+        return new ParamSpec(name, kind, new ParamDefault.Omittable());
+    }
+
+    private static ParamSpec constant(String name, ArgKind kind, Expr value) {
+        return new ParamSpec(name, kind, new ParamDefault.Constant(value));
+    }
+
+    private static Expr integer(long value) {
+        return value < 0 ? new Neg(new IntLit(-value, Span.SYNTHETIC), Span.SYNTHETIC)
+                : new IntLit(value, Span.SYNTHETIC);
+    }
+
+    private static Expr bool(boolean value) {
+        return new BoolLit(value, Span.SYNTHETIC);
+    }
+}

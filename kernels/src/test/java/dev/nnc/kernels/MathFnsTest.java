@@ -1,0 +1,90 @@
+package dev.nnc.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import org.junit.jupiter.api.Test;
+
+/** Checks {@link MathFns} against published values, an exact series, and at the extremes. */
+class MathFnsTest {
+
+    @Test
+    void erfMatchesPublishedValues() {
+        // Reference values are correctly rounded doubles; allow 1e-15 (the method's stated accuracy, ~5 ulp).
+        assertEquals(0.5204998778130465, MathFns.erf(0.5), 1e-15);
+        assertEquals(0.8427007929497149, MathFns.erf(1.0), 1e-15);
+        assertEquals(0.9999779095030014, MathFns.erf(3.0), 1e-15);
+        assertEquals(-0.9953222650189527, MathFns.erf(-2.0), 1e-15);
+        assertEquals(0.0, MathFns.erf(0.0));
+        assertEquals(1.0, MathFns.erf(30.0));
+        assertEquals(-1.0, MathFns.erf(Double.NEGATIVE_INFINITY));
+        assertTrue(Double.isNaN(MathFns.erf(Double.NaN)));
+    }
+
+    /**
+     * The Maclaurin series 2/√π Σ (−1)ⁿ x^(2n+1) / (n!(2n+1)) summed in 60-digit decimal arithmetic is
+     * exact to double precision for |x| ≤ 6; Cody's approximation is claimed to ~1e-15 relative, so we
+     * allow 2e-15 relative (about 9 ulp near 1).
+     */
+    @Test
+    void erfMatchesHighPrecisionSeries() {
+        for (int i = -600; i <= 600; i += 7) {
+            double x = i / 100.0;
+            double expected = erfBySeries(x);
+            double got = MathFns.erf(x);
+            assertEquals(expected, got, 2e-15 * Math.abs(expected), () -> "erf(" + x + ")");
+        }
+        for (double x : new double[] {1e-300, 1e-20, 1e-9, 0.46875, Math.nextUp(0.46875), 4.0, Math.nextUp(4.0)}) {
+            double expected = erfBySeries(x);
+            assertEquals(expected, MathFns.erf(x), 2e-15 * Math.abs(expected), () -> "erf(" + x + ")");
+        }
+    }
+
+    @Test
+    void geluMatchesPyTorchAndSaturates() {
+        // torch.nn.GELU()(x) in double: x·Φ(x).
+        assertEquals(0.8413447460685429, MathFns.geluExact(1.0), 1e-15);
+        assertEquals(-0.15865525393145707, MathFns.geluExact(-1.0), 1e-15);
+        assertEquals(0.8413447f, MathFns.gelu(1f), 1e-7f);
+        assertEquals(100f, MathFns.gelu(100f));
+        assertEquals(0f, MathFns.gelu(-100f), 0f);
+        assertEquals(0f, MathFns.gelu(0f), 0f);
+        assertEquals(-1e-30, MathFns.geluExact(-1e-30) * 2, 1e-45);
+    }
+
+    @Test
+    void sigmoidIsFiniteAtExtremes() {
+        assertEquals(0.5f, MathFns.sigmoid(0f));
+        assertEquals(1f, MathFns.sigmoid(100f));
+        assertEquals(1f, MathFns.sigmoid(Float.MAX_VALUE));
+        assertEquals((float) Math.exp(-100), MathFns.sigmoid(-100f));
+        assertEquals(0f, MathFns.sigmoid(-1000f));
+        assertEquals(0f, MathFns.sigmoid(Float.NEGATIVE_INFINITY));
+        assertEquals(0.7310586f, MathFns.sigmoid(1f), 1e-7f);
+    }
+
+    private static double erfBySeries(double x) {
+        MathContext mc = new MathContext(60);
+        BigDecimal bx = new BigDecimal(x);
+        BigDecimal x2 = bx.multiply(bx, mc);
+        BigDecimal power = bx;
+        BigDecimal factorial = BigDecimal.ONE;
+        BigDecimal sum = BigDecimal.ZERO;
+        BigDecimal epsilon = new BigDecimal("1e-40");
+        for (int n = 0; n < 1000; n++) {
+            if (n > 0) {
+                power = power.multiply(x2, mc).negate();
+                factorial = factorial.multiply(BigDecimal.valueOf(n));
+            }
+            BigDecimal term = power.divide(factorial.multiply(BigDecimal.valueOf(2L * n + 1)), mc);
+            sum = sum.add(term, mc);
+            if (term.abs().compareTo(epsilon) < 0 && n > 2 * x * x) {
+                break;
+            }
+        }
+        BigDecimal twoOverSqrtPi = new BigDecimal("1.12837916709551257389615890312154517168810125865799771368817");
+        return sum.multiply(twoOverSqrtPi, mc).doubleValue();
+    }
+}

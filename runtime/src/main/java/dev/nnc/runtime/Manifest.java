@@ -1,0 +1,288 @@
+package dev.nnc.runtime;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything {@code manifest.json} of a {@code .nnc} artifact says: provenance, the generated main class, the arena
+ * plan for inputs and outputs, the parameters stored in {@code weights.safetensors}, and a checksum of every other
+ * zip entry.
+ *
+ * <p>Inputs and outputs are planned at {@link #maxBatch()}; at a smaller batch {@code b} a batched buffer uses its
+ * first {@code b · rowElements} elements. {@link #weightsFileOffset()} is the file offset of the local zip header of
+ * {@code weights.safetensors}; the loader checks it against the header it finds there.
+ *
+ * @param formatVersion      the artifact format version; this runtime reads {@link #FORMAT_VERSION}
+ * @param compilerVersion    the version of {@code nnc} that wrote the artifact
+ * @param flags              the compiler flags used, e.g. {@code "opt" -> "O2"}
+ * @param modelName          the model's name in the DSL
+ * @param sourceFile         the {@code .nn} file it came from
+ * @param sourceSha256       sha256 (lower-case hex) of that file
+ * @param mainClass          binary name of the generated class implementing {@link CompiledModel}; every class of the
+ *                           artifact lives in its package
+ * @param maxBatch           the largest batch size a session accepts, at least 1
+ * @param arenaBytes         bytes of scratch memory a session allocates
+ * @param inputs             input tensors, in entry-point order
+ * @param inputOffsets       arena byte offset of each input
+ * @param outputs            output tensors, in entry-point order
+ * @param outputOffsets      arena byte offset of each output
+ * @param params             parameters in declaration order, stored in this order in {@code weights.safetensors}
+ * @param entrySha256        sha256 hex of every zip entry except {@code manifest.json}, by entry name
+ * @param weightsFileOffset  file offset of the local header of the {@code weights.safetensors} entry
+ */
+public record Manifest(
+        int formatVersion,
+        String compilerVersion,
+        Map<String, String> flags,
+        String modelName,
+        String sourceFile,
+        String sourceSha256,
+        String mainClass,
+        int maxBatch,
+        long arenaBytes,
+        List<TensorSpec> inputs,
+        List<Long> inputOffsets,
+        List<TensorSpec> outputs,
+        List<Long> outputOffsets,
+        List<TensorSpec> params,
+        Map<String, String> entrySha256,
+        long weightsFileOffset) {
+
+    /** The artifact format version this runtime writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    public Manifest {
+        Objects.requireNonNull(compilerVersion, "compilerVersion");
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(sourceFile, "sourceFile");
+        Objects.requireNonNull(sourceSha256, "sourceSha256");
+        Objects.requireNonNull(mainClass, "mainClass");
+        flags = Collections.unmodifiableMap(new LinkedHashMap<>(flags));
+        entrySha256 = Collections.unmodifiableMap(new LinkedHashMap<>(entrySha256));
+        inputs = List.copyOf(inputs);
+        inputOffsets = List.copyOf(inputOffsets);
+        outputs = List.copyOf(outputs);
+        outputOffsets = List.copyOf(outputOffsets);
+        params = List.copyOf(params);
+        if (formatVersion < 1) {
+            throw new IllegalArgumentException("format version must be positive, got " + formatVersion);
+        }
+        if (!isBinaryNameWithPackage(mainClass)) {
+            throw new IllegalArgumentException("main class '" + mainClass + "' is not a binary class name in a named package");
+        }
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("max batch must be at least 1, got " + maxBatch);
+        }
+        if (arenaBytes < 0 || weightsFileOffset < 0) {
+            throw new IllegalArgumentException("arena bytes and weights file offset must not be negative");
+        }
+        checkPlacement("input", inputs, inputOffsets, maxBatch, arenaBytes);
+        checkPlacement("output", outputs, outputOffsets, maxBatch, arenaBytes);
+        Set<String> paramNames = new HashSet<>();
+        for (TensorSpec p : params) {
+            if (p.isBatched() || !paramNames.add(p.name())) {
+                throw new IllegalArgumentException("parameter " + p + " is batched or declared twice");
+            }
+        }
+    }
+
+    /** The package every class of the artifact must live in: the package of {@link #mainClass()}. */
+    public String packageName() {
+        return mainClass.substring(0, mainClass.lastIndexOf('.'));
+    }
+
+    /** This manifest with the packaging facts the artifact writer fills in. */
+    public Manifest withPackaging(Map<String, String> entrySha256, long weightsFileOffset) {
+        return new Manifest(formatVersion, compilerVersion, flags, modelName, sourceFile, sourceSha256, mainClass, maxBatch,
+                arenaBytes, inputs, inputOffsets, outputs, outputOffsets, params, entrySha256, weightsFileOffset);
+    }
+
+    /** The {@code manifest.json} text, pretty-printed with a stable key order. */
+    public String toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("format_version", (long) formatVersion);
+        json.put("compiler_version", compilerVersion);
+        json.put("flags", new LinkedHashMap<>(flags));
+        json.put("model_name", modelName);
+        json.put("source_file", sourceFile);
+        json.put("source_sha256", sourceSha256);
+        json.put("main_class", mainClass);
+        json.put("max_batch", (long) maxBatch);
+        json.put("arena_bytes", arenaBytes);
+        json.put("inputs", placedSpecs(inputs, inputOffsets));
+        json.put("outputs", placedSpecs(outputs, outputOffsets));
+        json.put("params", params.stream().map(TensorSpec::toJson).toList());
+        json.put("weights_file_offset", weightsFileOffset);
+        json.put("entry_sha256", new LinkedHashMap<>(entrySha256));
+        return Json.write(json);
+    }
+
+    /**
+     * Reads {@code manifest.json}. Checks the format version first, so a manifest of another version gets that
+     * message rather than one about its fields; then every field's presence and type.
+     */
+    public static Manifest fromJson(String text) throws ArtifactException {
+        Object root;
+        try {
+            root = Json.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ArtifactException("manifest.json is not valid JSON (" + e.getMessage() + "); " + ArtifactException.RECOMPILE);
+        }
+        if (!(root instanceof Map<?, ?> map)) {
+            throw new ArtifactException("manifest.json must hold a JSON object, got " + Json.typeName(root) + "; " + ArtifactException.RECOMPILE);
+        }
+        Fields f = new Fields(map);
+        long version = f.integer("format_version");
+        if (version != FORMAT_VERSION) {
+            throw new ArtifactException("artifact format version " + version + " is not supported: this runtime reads version "
+                    + FORMAT_VERSION + "; " + ArtifactException.RECOMPILE + " of a matching version");
+        }
+        List<TensorSpec> inputs = new ArrayList<>();
+        List<Long> inputOffsets = new ArrayList<>();
+        List<TensorSpec> outputs = new ArrayList<>();
+        List<Long> outputOffsets = new ArrayList<>();
+        f.placedSpecs("inputs", inputs, inputOffsets);
+        f.placedSpecs("outputs", outputs, outputOffsets);
+        List<TensorSpec> params = new ArrayList<>();
+        for (Object p : f.array("params")) {
+            params.add(f.spec("params", p));
+        }
+        try {
+            return new Manifest((int) version, f.string("compiler_version"), f.stringMap("flags"), f.string("model_name"),
+                    f.string("source_file"), f.string("source_sha256"), f.string("main_class"), f.intValue("max_batch"),
+                    f.integer("arena_bytes"), inputs, inputOffsets, outputs, outputOffsets, params, f.stringMap("entry_sha256"),
+                    f.integer("weights_file_offset"));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ArtifactException("manifest.json is inconsistent: " + e.getMessage() + "; " + ArtifactException.RECOMPILE);
+        }
+    }
+
+    private static List<Object> placedSpecs(List<TensorSpec> specs, List<Long> offsets) {
+        List<Object> list = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            Map<String, Object> json = specs.get(i).toJson();
+            json.put("arena_offset", offsets.get(i));
+            list.add(json);
+        }
+        return list;
+    }
+
+    private static void checkPlacement(String kind, List<TensorSpec> specs, List<Long> offsets, int maxBatch, long arenaBytes) {
+        if (specs.size() != offsets.size()) {
+            throw new IllegalArgumentException(specs.size() + " " + kind + "s but " + offsets.size() + " " + kind + " offsets");
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < specs.size(); i++) {
+            TensorSpec spec = specs.get(i);
+            long offset = offsets.get(i);
+            if (!names.add(spec.name())) {
+                throw new IllegalArgumentException(kind + " " + spec.name() + " is declared twice");
+            }
+            if (offset < 0 || offset % spec.dtype().byteSize() != 0 || offset + spec.byteSize(maxBatch) > arenaBytes) {
+                throw new IllegalArgumentException(kind + " " + spec + " at arena offset " + offset + " (" + spec.byteSize(maxBatch)
+                        + " bytes at batch " + maxBatch + ") is misaligned or does not fit the arena of " + arenaBytes + " bytes");
+            }
+        }
+    }
+
+    private static boolean isBinaryNameWithPackage(String name) {
+        String[] parts = name.split("\\.", -1);
+        if (parts.length < 2) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || !Character.isJavaIdentifierStart(part.charAt(0)) || !part.chars().allMatch(Character::isJavaIdentifierPart)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Typed access to the fields of the manifest's JSON object, with messages naming the field. */
+    private record Fields(Map<?, ?> map) {
+
+        private Object get(String key) throws ArtifactException {
+            if (!map.containsKey(key)) {
+                throw new ArtifactException("manifest.json has no field \"" + key + "\"; " + ArtifactException.RECOMPILE);
+            }
+            return map.get(key);
+        }
+
+        private ArtifactException illTyped(String key, String expected, Object value) {
+            return new ArtifactException("manifest.json field \"" + key + "\" must be " + expected + ", got " + Json.typeName(value)
+                    + "; " + ArtifactException.RECOMPILE);
+        }
+
+        String string(String key) throws ArtifactException {
+            Object value = get(key);
+            if (value instanceof String s) {
+                return s;
+            }
+            throw illTyped(key, "a string", value);
+        }
+
+        long integer(String key) throws ArtifactException {
+            Object value = get(key);
+            if (value instanceof Long l) {
+                return l;
+            }
+            throw illTyped(key, "an integer", value);
+        }
+
+        int intValue(String key) throws ArtifactException {
+            long value = integer(key);
+            if (value != (int) value) {
+                throw new ArtifactException("manifest.json field \"" + key + "\" = " + value + " is out of range; " + ArtifactException.RECOMPILE);
+            }
+            return (int) value;
+        }
+
+        List<?> array(String key) throws ArtifactException {
+            Object value = get(key);
+            if (value instanceof List<?> list) {
+                return list;
+            }
+            throw illTyped(key, "an array", value);
+        }
+
+        Map<String, String> stringMap(String key) throws ArtifactException {
+            Object value = get(key);
+            if (!(value instanceof Map<?, ?> m)) {
+                throw illTyped(key, "an object", value);
+            }
+            Map<String, String> result = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getValue() instanceof String s)) {
+                    throw illTyped(key + "." + e.getKey(), "a string", e.getValue());
+                }
+                result.put((String) e.getKey(), s);
+            }
+            return result;
+        }
+
+        TensorSpec spec(String key, Object json) throws ArtifactException {
+            try {
+                return TensorSpec.fromJson(json);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new ArtifactException("manifest.json field \"" + key + "\" has a bad tensor: " + e.getMessage() + "; "
+                        + ArtifactException.RECOMPILE);
+            }
+        }
+
+        void placedSpecs(String key, List<TensorSpec> specs, List<Long> offsets) throws ArtifactException {
+            for (Object item : array(key)) {
+                specs.add(spec(key, item));
+                if (!(((Map<?, ?>) item).get("arena_offset") instanceof Long offset)) {
+                    throw illTyped(key + "[].arena_offset", "an integer", ((Map<?, ?>) item).get("arena_offset"));
+                }
+                offsets.add(offset);
+            }
+        }
+    }
+}
