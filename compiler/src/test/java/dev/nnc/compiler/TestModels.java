@@ -1,0 +1,90 @@
+package dev.nnc.compiler;
+
+import dev.nnc.compiler.driver.CompileOptions;
+import dev.nnc.compiler.driver.Compiler;
+import dev.nnc.compiler.interp.NdArray;
+import dev.nnc.compiler.ir.Graph;
+import dev.nnc.compiler.ir.Param;
+import dev.nnc.compiler.ir.Value;
+import dev.nnc.dsl.ast.SourceFile;
+import dev.nnc.runtime.Safetensors;
+import dev.nnc.runtime.TensorSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Shared fixtures for compiler tests: the example models, random weights and inputs. */
+public final class TestModels {
+
+    private TestModels() {}
+
+    /** The repository root (the folder holding {@code examples/}), found from the module's working directory. */
+    public static Path repoRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isDirectory(dir.resolve("examples"))) dir = dir.getParent();
+        if (dir == null) throw new IllegalStateException("cannot find the repository root from " + Path.of("").toAbsolutePath());
+        return dir;
+    }
+
+    /** The example models and the test-only zoo, by name. */
+    public static Map<String, Path> models() {
+        Map<String, Path> models = new LinkedHashMap<>();
+        models.put("mlp", repoRoot().resolve("examples/mlp.nn"));
+        models.put("lenet", repoRoot().resolve("examples/lenet.nn"));
+        models.put("zoo", repoRoot().resolve("compiler/src/test/resources/models/zoo.nn"));
+        return models;
+    }
+
+    public static SourceFile source(Path file) {
+        try {
+            return new SourceFile(file.toString(), Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Graph graph(String model) throws Exception {
+        return Compiler.graph(source(models().get(model)), CompileOptions.defaults());
+    }
+
+    /** Uniform(−0.5, 0.5) values for every parameter (biases too, unlike the default init). */
+    public static Map<String, NdArray> randomParams(Graph g, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Map<String, NdArray> params = new LinkedHashMap<>();
+        for (Param p : g.params()) params.put(p.name(), random(p.value().shape().sizes(1), random));
+        return params;
+    }
+
+    /** Standard-normal-ish inputs at {@code batch}. */
+    public static Map<String, NdArray> randomInputs(Graph g, int batch, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Map<String, NdArray> inputs = new LinkedHashMap<>();
+        for (Value v : g.inputs()) inputs.put(v.name(), random(v.shape().sizes(batch), random));
+        return inputs;
+    }
+
+    private static NdArray random(long[] shape, SplittableRandom random) {
+        NdArray a = NdArray.zeros(shape);
+        for (int i = 0; i < a.data().length; i++) a.data()[i] = (float) (random.nextDouble() - 0.5);
+        return a;
+    }
+
+    /** Writes {@code params} as a safetensors file in declaration order. */
+    public static Path writeWeights(Graph g, Map<String, NdArray> params, Path file) throws IOException {
+        List<TensorSpec> specs = new ArrayList<>();
+        List<MemorySegment> data = new ArrayList<>();
+        for (Param p : g.params()) {
+            specs.add(new TensorSpec(p.name(), p.value().type().dtype(), p.value().shape().sizes(1)));
+            data.add(MemorySegment.ofArray(params.get(p.name()).toFloats()));
+        }
+        Safetensors.write(file, specs, data, Map.of());
+        return file;
+    }
+}
