@@ -1,6 +1,7 @@
 package dev.nnc.dsl;
 
 import static dev.nnc.dsl.ArgKind.BOOL;
+import static dev.nnc.dsl.ArgKind.FLOAT;
 import static dev.nnc.dsl.ArgKind.INT;
 import static dev.nnc.dsl.ArgKind.STRING;
 import static dev.nnc.dsl.ArgKind.TENSOR;
@@ -8,6 +9,7 @@ import static dev.nnc.dsl.ArgKind.TENSOR;
 import dev.nnc.dsl.ast.BoolLit;
 import dev.nnc.dsl.ast.Call;
 import dev.nnc.dsl.ast.Expr;
+import dev.nnc.dsl.ast.FloatLit;
 import dev.nnc.dsl.ast.IntLit;
 import dev.nnc.dsl.ast.Neg;
 import dev.nnc.dsl.ast.Span;
@@ -47,7 +49,9 @@ public final class Builtins {
             layer("sigmoid", "1 / (1 + exp(-x))"),
             layer("tanh", "hyperbolic tangent"),
             layer("gelu", "Gaussian error linear unit"),
-            layer("softmax", "exp(x) / sum(exp(x)) along an axis", constant("axis", INT, integer(-1))));
+            layer("softmax", "exp(x) / sum(exp(x)) along an axis", constant("axis", INT, integer(-1))),
+            layer("dropout", "zeroes each element with probability p while training (scaling the rest by 1/(1-p)); identity otherwise",
+                    constant("p", FLOAT, real(0.5))));
 
     private Builtins() {
     }
@@ -102,6 +106,10 @@ public final class Builtins {
     private static Expr integer(long value) {
         return value < 0 ? new Neg(new IntLit(-value, Span.SYNTHETIC), Span.SYNTHETIC)
                 : new IntLit(value, Span.SYNTHETIC);
+    }
+
+    private static Expr real(double value) {
+        return new FloatLit(value, Span.SYNTHETIC);
     }
 
     private static Expr bool(boolean value) {

@@ -2,7 +2,6 @@ package dev.nnc.dsl;
 
 import dev.nnc.dsl.ast.Program;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * What {@link Dsl} produced: the program and every diagnostic, in source order.
@@ -21,10 +20,5 @@ public record ParseResult(Program program, List<Diagnostic> diagnostics) {
     /** True when there is no error (warnings and notes allowed); then {@link #program()} is non-null. */
     public boolean ok() {
         return diagnostics.stream().noneMatch(d -> d.severity() == Severity.ERROR);
-    }
-
-    /** The program, if the file parsed. */
-    public Optional<Program> parsed() {
-        return Optional.ofNullable(program);
     }
 }

@@ -53,8 +53,8 @@ public record Signature(String name, List<ParamSpec> params, boolean variadicInt
      * The signature of a block: one parameter per block parameter, in order, with the block's
      * defaults. Untyped and tensor-typed parameters take tensors.
      *
-     * @return empty when a parameter has a scalar type other than int, float or bool (the
-     *     checker reports that)
+     * @return empty when a parameter has a scalar type other than int, float or bool, or two
+     *     parameters share a name (the checker reports both)
      */
     public static Optional<Signature> ofBlock(BlockDecl block) {
         List<Optional<ParamSpec>> specs = block.params().stream().map(Signature::paramSpec).toList();

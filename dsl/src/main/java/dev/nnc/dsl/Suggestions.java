@@ -4,7 +4,7 @@ import java.util.Collection;
 import java.util.Optional;
 
 /** Finds the known name closest to a misspelt one, for "did you mean ...?" hints. */
-final class Suggestions {
+public final class Suggestions {
 
     private Suggestions() {
     }
@@ -14,7 +14,7 @@ final class Suggestions {
      * swaps of adjacent letters) to {@code typed}, if that distance is at most a third of the
      * typed length (at least 1). Ties go to the alphabetically first candidate.
      */
-    static Optional<String> closest(String typed, Collection<String> candidates) {
+    public static Optional<String> closest(String typed, Collection<String> candidates) {
         int limit = Math.max(1, typed.length() / 3);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

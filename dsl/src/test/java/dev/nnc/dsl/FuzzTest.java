@@ -28,7 +28,7 @@ class FuzzTest {
         List<String> seeds = List.of(ParseTest.resource("/valid/language_tour.nn"),
                 ParseTest.resource("/valid/architectures.nn"));
         int withProgram = 0;
-        for (int i = 0; i < 1500; i++) {
+        for (int i = 0; i < 1000; i++) {
             StringBuilder text = new StringBuilder(seeds.get(i % seeds.size()));
             int edits = 1 + random.nextInt(4);
             for (int e = 0; e < edits; e++) {

@@ -1,13 +1,14 @@
 package dev.nnc.kernels;
 
 /**
- * Scalar activation helpers that generated elementwise loops call: sigmoid, exact GELU and erf.
+ * Scalar activation helpers that generated elementwise loops call: sigmoid, exact GELU, its derivative and erf.
  *
  * <p>All methods are pure functions of their argument and safe to call from any thread.
  */
 public final class MathFns {
 
     private static final double INV_SQRT2 = 0.70710678118654752440;
+    private static final double INV_SQRT_2PI = 0.39894228040143267794;
 
     // W. J. Cody, "Rational Chebyshev approximations for the error function",
     // Mathematics of Computation 23 (1969) 631-637; coefficients and evaluation scheme as in
@@ -44,6 +45,21 @@ public final class MathFns {
     private MathFns() {
     }
 
+    /** 1 where {@code x > 0}, else 0 (also for NaN): the derivative of relu, as PyTorch's threshold_backward. */
+    public static float step(float x) {
+        return x > 0 ? 1f : 0f;
+    }
+
+    /** 1 where {@code a >= b}, else 0 (also when either is NaN). */
+    public static float ge(float a, float b) {
+        return a >= b ? 1f : 0f;
+    }
+
+    /** 1 where {@code a < b}, else 0 (also when either is NaN). */
+    public static float lt(float a, float b) {
+        return a < b ? 1f : 0f;
+    }
+
     /** The logistic function 1 / (1 + e^−x), evaluated so that no intermediate overflows. */
     public static float sigmoid(float x) {
         if (x >= 0f) {
@@ -61,6 +77,21 @@ public final class MathFns {
     /** Exact GELU in double precision, for the reference interpreter. */
     public static double geluExact(double x) {
         return 0.5 * x * (1.0 + erf(x * INV_SQRT2));
+    }
+
+    /** Derivative of exact GELU, Φ(x) + x·φ(x), in float (computed in double, rounded once). */
+    public static float geluGrad(float x) {
+        return (float) geluGradExact(x);
+    }
+
+    /**
+     * Derivative of exact GELU, d/dx [x·Φ(x)] = Φ(x) + x·φ(x) with Φ(x) = (1 + erf(x/√2))/2 and
+     * φ(x) = e^(−x²/2)/√(2π); 1 at +∞, 0 at −∞, NaN for NaN.
+     */
+    public static double geluGradExact(double x) {
+        double cdf = 0.5 * (1.0 + erf(x * INV_SQRT2));
+        double density = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+        return density == 0.0 ? cdf : cdf + x * density;
     }
 
     /** The error function, accurate to about 1e-15 relative (Cody 1969); erf(NaN) is NaN. */

@@ -7,7 +7,7 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import org.junit.jupiter.api.Test;
 
-/** Checks {@link MathFns} against published values, an exact series, and at the extremes. */
+/** Checks {@link MathFns} against published values, an exact series, finite differences, and at the extremes. */
 class MathFnsTest {
 
     @Test
@@ -52,6 +52,37 @@ class MathFnsTest {
         assertEquals(0f, MathFns.gelu(-100f), 0f);
         assertEquals(0f, MathFns.gelu(0f), 0f);
         assertEquals(-1e-30, MathFns.geluExact(-1e-30) * 2, 1e-45);
+    }
+
+    /**
+     * geluGradExact against central differences (f(x+h) − f(x−h))/2h of geluExact with h = 1e-5: the
+     * truncation error h²/6·|f‴| is below 1e-10 and the rounding error about 2e-16·|f|/h ≤ 2e-10 for
+     * |x| ≤ 8, so we allow 1e-8 absolute.
+     */
+    @Test
+    void geluGradMatchesCentralDifferences() {
+        double h = 1e-5;
+        for (int i = -800; i <= 800; i += 3) {
+            double x = i / 100.0;
+            double numeric = (MathFns.geluExact(x + h) - MathFns.geluExact(x - h)) / (2 * h);
+            assertEquals(numeric, MathFns.geluGradExact(x), 1e-8, () -> "geluGrad(" + x + ")");
+            // The float version is the double one rounded once: within half an ulp of a value below 1.2.
+            assertEquals(MathFns.geluGradExact((float) x), MathFns.geluGrad((float) x), 0x1p-24 * 1.2,
+                    () -> "float geluGrad(" + x + ")");
+        }
+    }
+
+    @Test
+    void geluGradMatchesClosedFormAndSaturates() {
+        // Φ(0) = 1/2; Φ(1) + φ(1) and Φ(−1) − φ(1) = 1 − Φ(1) − φ(1), with Φ(1) = 0.8413447460685429, φ(1) = 0.24197072451914337.
+        assertEquals(0.5, MathFns.geluGradExact(0.0), 0.0);
+        assertEquals(1.0833154705876864, MathFns.geluGradExact(1.0), 1e-15);
+        assertEquals(-0.0833154705876863, MathFns.geluGradExact(-1.0), 1e-15);
+        assertEquals(1.0, MathFns.geluGradExact(Double.POSITIVE_INFINITY));
+        assertEquals(0.0, MathFns.geluGradExact(Double.NEGATIVE_INFINITY));
+        assertEquals(1f, MathFns.geluGrad(50f));
+        assertEquals(0f, MathFns.geluGrad(-50f), 0f);
+        assertTrue(Double.isNaN(MathFns.geluGradExact(Double.NaN)));
     }
 
     @Test

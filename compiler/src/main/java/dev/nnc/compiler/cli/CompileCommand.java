@@ -74,6 +74,8 @@ final class CompileCommand implements Callable<Integer> {
                 return Main.OK;
             }
             Path out = output != null ? output : defaultOutput(source);
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
             Compiler.writeArtifact(c, out);
             double seconds = (System.nanoTime() - start) / 1e9;
             long params = c.weights().values().stream().mapToLong(w -> w.length).sum();
@@ -85,7 +87,7 @@ final class CompileCommand implements Callable<Integer> {
         } catch (WeightsException e) {
             throw new UserError("nnc compile: " + e.getMessage());
         } catch (IOException e) {
-            throw new UserError("nnc compile: cannot write " + (output != null ? output : defaultOutput(source)) + ": " + e);
+            throw new UserError("nnc compile: cannot write " + (output != null ? output : defaultOutput(source)) + ": " + describe(e));
         }
     }
 
@@ -99,6 +101,16 @@ final class CompileCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError("nnc: " + file + ": cannot read: " + e.getMessage());
         }
+    }
+
+    /** An I/O failure in words, without the exception's class name. */
+    static String describe(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException n -> "no such file or directory " + n.getFile();
+            case java.nio.file.AccessDeniedException a -> "permission denied: " + a.getFile();
+            case java.nio.file.FileAlreadyExistsException f -> "a file is in the way: " + f.getFile();
+            default -> e.getMessage() != null ? e.getMessage() : "I/O error";
+        };
     }
 
     private static Path defaultOutput(Path source) {

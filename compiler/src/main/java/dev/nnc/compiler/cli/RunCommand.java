@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (ArtifactException e) {
             throw new UserError("nnc run: " + e.getMessage());
         } catch (IOException e) {
-            throw new UserError("nnc run: cannot write to " + outDir + ": " + e.getMessage());
+            throw new UserError("nnc run: cannot write to " + outDir + ": " + CompileCommand.describe(e));
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.nnc.compiler.driver;
 
+import dev.nnc.compiler.autodiff.Autodiff;
 import dev.nnc.compiler.emit.JvmEmitter;
 import dev.nnc.compiler.frontend.Frontend;
 import dev.nnc.compiler.ir.Graph;
+import dev.nnc.compiler.ir.GraphBuilder;
 import dev.nnc.compiler.ir.IrPrinter;
 import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Value;
@@ -11,10 +13,13 @@ import dev.nnc.compiler.kernel.KernelProgram;
 import dev.nnc.compiler.kernel.Lowering;
 import dev.nnc.compiler.kernel.MemoryPlan;
 import dev.nnc.compiler.kernel.Operand;
+import dev.nnc.compiler.optim.OptimizerSpec;
+import dev.nnc.compiler.optim.Optimizers;
 import dev.nnc.dsl.Dsl;
 import dev.nnc.dsl.ParseResult;
 import dev.nnc.dsl.ast.Program;
 import dev.nnc.dsl.ast.SourceFile;
+import dev.nnc.dsl.ast.TrainDecl;
 import dev.nnc.runtime.ArtifactWriter;
 import dev.nnc.runtime.Manifest;
 import dev.nnc.runtime.Safetensors;
@@ -24,11 +29,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The compiler pipeline from {@code .nn} source to a {@code .nnc} artifact:
@@ -45,9 +52,17 @@ public final class Compiler {
 
     private Compiler() {}
 
-    /** Everything one compilation produced, stage by stage. */
+    /** Everything one compilation produced, stage by stage; {@code training} is present when the model has a train section. */
     public record Compilation(SourceFile source, Program ast, Graph graph, KernelProgram kernels, MemoryPlan plan,
-                              String className, byte[] classFile, Map<String, float[]> weights, CompileOptions options) {}
+                              Optional<Training> training, String className, byte[] classFile, Map<String, float[]> weights,
+                              CompileOptions options) {}
+
+    /**
+     * The training entry point: the differentiated graph with its optimizer updates, its kernels and plan, and the
+     * layout of the state segment (weights as in {@code weights.safetensors}, then the optimizer slots).
+     */
+    public record Training(Graph graph, KernelProgram kernels, MemoryPlan plan, OptimizerSpec optimizer, Map<String, String> settings,
+                           List<Param> slots, Map<String, Long> stateOffsets, long stateBytes) {}
 
     /** Parses and checks {@code source}; throws with every diagnostic if it has errors. */
     public static Program parse(SourceFile source) throws CompileException {
@@ -75,10 +90,51 @@ public final class Compiler {
         Graph g = graph(source, ast, options);
         Map<String, float[]> weights = options.weights() == null ? Weights.initialize(g, options.seed()) : Weights.load(g, options.weights());
         KernelProgram kernels = Lowering.lower(g);
-        MemoryPlan plan = MemoryPlan.separate(kernels, weightOffsets(g));
+        Map<String, Long> weightOffsets = weightOffsets(g);
+        MemoryPlan plan = MemoryPlan.separate(kernels, weightOffsets);
+        Optional<Training> training = hasTrainSection(ast, g.name()) ? Optional.of(training(source, ast, g, options, weightOffsets)) : Optional.empty();
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
-        byte[] classFile = JvmEmitter.emit(kernels, plan, className);
-        return new Compilation(source, ast, g, kernels, plan, className, classFile, weights, options);
+        List<JvmEmitter.EntryPoint> entries = new ArrayList<>();
+        entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan));
+        training.ifPresent(t -> entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.TRAIN_STEP, t.kernels(), t.plan())));
+        byte[] classFile = JvmEmitter.emit(className, source.path(), entries);
+        return new Compilation(source, ast, g, kernels, plan, training, className, classFile, weights, options);
+    }
+
+    private static boolean hasTrainSection(Program ast, String model) {
+        return ast.decls().stream().anyMatch(d -> d instanceof TrainDecl t && t.model().equals(model));
+    }
+
+    /**
+     * The training step: the model lowered in training mode with its loss, differentiated, followed by the
+     * optimizer's updates. Its weights must be the inference graph's, in the same order, so one state segment
+     * serves both entry points.
+     */
+    public static Training training(SourceFile source, Program ast, Graph inference, CompileOptions options, Map<String, Long> weightOffsets)
+            throws CompileException {
+        Frontend.TrainingResult lowered = Frontend.lowerTraining(ast, inference.name(), options.maxBatch());
+        if (lowered.model().isEmpty()) throw new CompileException(source, lowered.diagnostics());
+        Frontend.TrainingModel model = lowered.model().get();
+        List<String> trained = model.graph().weights().stream().map(Param::name).toList();
+        List<String> inferred = inference.weights().stream().map(Param::name).toList();
+        if (!trained.equals(inferred)) {
+            throw new IllegalStateException("training mode declared parameters " + trained + " but inference declared " + inferred);
+        }
+        Autodiff.Result diff = Autodiff.differentiate(model.graph(), model.loss());
+        GraphBuilder b = GraphBuilder.from(diff.graph());
+        Optimizers.apply(b, model.optimizer(), diff.gradients());
+        Graph g = b.build();
+        Verifier.verify(g);
+        KernelProgram kernels = Lowering.lower(g);
+        List<Param> slots = g.params().stream().filter(p -> !p.isWeight()).toList();
+        Map<String, Long> stateOffsets = new HashMap<>(weightOffsets);
+        long next = MemoryPlan.align(inference.weights().stream().mapToLong(p -> 4 * p.value().shape().numel(1)).sum());
+        for (Param slot : slots) {
+            stateOffsets.put(slot.name(), next);
+            next = MemoryPlan.align(next + 4 * slot.value().shape().numel(1));
+        }
+        MemoryPlan plan = MemoryPlan.separate(kernels, stateOffsets);
+        return new Training(g, kernels, plan, model.optimizer(), model.settings(), slots, stateOffsets, next);
     }
 
     /** Writes {@code c} as a {@code .nnc} artifact (aside, then renamed into place). */

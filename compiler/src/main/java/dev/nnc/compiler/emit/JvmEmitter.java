@@ -10,9 +10,12 @@ import dev.nnc.compiler.kernel.MemoryPlan;
 import dev.nnc.compiler.kernel.Operand;
 import dev.nnc.kernels.Conv;
 import dev.nnc.kernels.Gemm;
+import dev.nnc.kernels.Index;
 import dev.nnc.kernels.MathFns;
 import dev.nnc.kernels.Pool;
+import dev.nnc.kernels.Random;
 import dev.nnc.runtime.CompiledModel;
+import dev.nnc.runtime.CompiledTrainer;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -25,8 +28,8 @@ import org.objectweb.asm.commons.GeneratorAdapter;
 import org.objectweb.asm.commons.Method;
 
 /**
- * Emits a kernel program as one JVM class implementing {@link CompiledModel}: {@code infer} calls one private
- * static method per kernel, in order. Loop kernels become loop nests with their extents, strides and buffer
+ * Emits kernel programs as one JVM class: {@code infer} ({@link CompiledModel}) and, for a training artifact,
+ * {@code trainStep} ({@link CompiledTrainer}) each call one private static method per kernel, in order. Loop kernels become loop nests with their extents, strides and buffer
  * offsets baked in as constants (only the batch is a run-time value), so the JIT specializes them; library
  * kernels become calls into {@code dev.nnc.kernels}. Frames are computed by ASM.
  */
@@ -36,30 +39,48 @@ public final class JvmEmitter {
     private static final Type OF_FLOAT = Type.getType(ValueLayout.OfFloat.class);
     private static final Method GET_FLOAT = Method.getMethod(reflect(MemorySegment.class, "getAtIndex", ValueLayout.OfFloat.class, long.class));
     private static final Method SET_FLOAT = Method.getMethod(reflect(MemorySegment.class, "setAtIndex", ValueLayout.OfFloat.class, long.class, float.class));
-    private static final Method INFER = Method.getMethod(reflect(CompiledModel.class, "infer", MemorySegment.class, MemorySegment.class, int.class));
+    private static final Method INFER_METHOD = Method.getMethod(reflect(CompiledModel.class, "infer", MemorySegment.class, MemorySegment.class, int.class));
+    private static final Method TRAIN_STEP_METHOD = Method.getMethod(reflect(CompiledTrainer.class, "trainStep", MemorySegment.class, MemorySegment.class, int.class));
     private static final Method KERNEL_SIGNATURE = new Method("kernel", Type.VOID_TYPE, new Type[] {SEGMENT, SEGMENT, Type.INT_TYPE});
+    private static final Type OF_INT = Type.getType(ValueLayout.OfInt.class);
+    private static final Method GET_INT = Method.getMethod(reflect(MemorySegment.class, "getAtIndex", ValueLayout.OfInt.class, long.class));
     private static final int ARENA_ARG = 0;
     private static final int WEIGHTS_ARG = 1;
     private static final int BATCH_ARG = 2;
 
-    private final KernelProgram program;
+    /** The entry points a generated class can have, and the runtime interface each implements. */
+    public enum Entry {
+        /** {@code CompiledModel.infer(arena, weights, batch)}. */
+        INFER(INFER_METHOD, CompiledModel.class),
+        /** {@code CompiledTrainer.trainStep(arena, state, batch)}: one optimizer step, updating {@code state} in place. */
+        TRAIN_STEP(TRAIN_STEP_METHOD, CompiledTrainer.class);
+
+        private final Method method;
+        private final Class<?> owner;
+
+        Entry(Method method, Class<?> owner) {
+            this.method = method;
+            this.owner = owner;
+        }
+    }
+
+    /** One entry point: its kernel program and that program's memory plan. */
+    public record EntryPoint(Entry entry, KernelProgram program, MemoryPlan plan) {}
+
     private final MemoryPlan plan;
 
-    private JvmEmitter(KernelProgram program, MemoryPlan plan) {
-        this.program = program;
+    private JvmEmitter(MemoryPlan plan) {
         this.plan = plan;
     }
 
-    /** The class file of {@code program} under {@code binaryName} (e.g. {@code nnc.gen.Mlp}). */
-    public static byte[] emit(KernelProgram program, MemoryPlan plan, String binaryName) {
-        return new JvmEmitter(program, plan).emitClass(binaryName.replace('.', '/'));
-    }
-
-    private byte[] emitClass(String internalName) {
+    /** The class file with one method per entry point, under {@code binaryName} (e.g. {@code nnc.gen.Mlp}). */
+    public static byte[] emit(String binaryName, String sourceName, List<EntryPoint> entries) {
+        String internalName = binaryName.replace('.', '/');
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        String[] interfaces = entries.stream().map(e -> Type.getInternalName(e.entry().owner)).toArray(String[]::new);
         cw.visit(Opcodes.V25, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, internalName, null,
-                Type.getInternalName(Object.class), new String[] {Type.getInternalName(CompiledModel.class)});
-        cw.visitSource(program.name() + ".nn", null);
+                Type.getInternalName(Object.class), interfaces);
+        cw.visitSource(sourceName, null);
 
         GeneratorAdapter init = new GeneratorAdapter(Opcodes.ACC_PUBLIC, Method.getMethod("void <init> ()"), null, null, cw);
         init.loadThis();
@@ -68,26 +89,32 @@ public final class JvmEmitter {
         init.endMethod();
 
         Type self = Type.getObjectType(internalName);
-        GeneratorAdapter infer = new GeneratorAdapter(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, INFER, null, null, cw);
-        for (int i = 0; i < program.kernels().size(); i++) {
-            Method kernel = kernelMethod(i);
-            GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC, kernel, null, null, cw);
-            emitKernel(g, program.kernels().get(i));
-            g.returnValue();
-            g.endMethod();
-            infer.loadArg(ARENA_ARG);
-            infer.loadArg(WEIGHTS_ARG);
-            infer.loadArg(BATCH_ARG);
-            infer.invokeStatic(self, kernel);
-        }
-        infer.returnValue();
-        infer.endMethod();
+        for (EntryPoint e : entries) new JvmEmitter(e.plan()).emitEntry(cw, self, e);
         cw.visitEnd();
         return cw.toByteArray();
     }
 
-    private static Method kernelMethod(int index) {
-        return new Method("k" + index, KERNEL_SIGNATURE.getReturnType(), KERNEL_SIGNATURE.getArgumentTypes());
+    /** The entry method calls one private static method per kernel, in order. */
+    private void emitEntry(ClassWriter cw, Type self, EntryPoint e) {
+        GeneratorAdapter entry = new GeneratorAdapter(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, e.entry().method, null, null, cw);
+        List<Kernel> kernels = e.program().kernels();
+        for (int i = 0; i < kernels.size(); i++) {
+            Method kernel = kernelMethod(e.entry().method.getName() + "_k" + i);
+            GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC, kernel, null, null, cw);
+            emitKernel(g, kernels.get(i));
+            g.returnValue();
+            g.endMethod();
+            entry.loadArg(ARENA_ARG);
+            entry.loadArg(WEIGHTS_ARG);
+            entry.loadArg(BATCH_ARG);
+            entry.invokeStatic(self, kernel);
+        }
+        entry.returnValue();
+        entry.endMethod();
+    }
+
+    private static Method kernelMethod(String name) {
+        return new Method(name, KERNEL_SIGNATURE.getReturnType(), KERNEL_SIGNATURE.getArgumentTypes());
     }
 
     private void emitKernel(GeneratorAdapter g, Kernel kernel) {
@@ -126,6 +153,60 @@ public final class JvmEmitter {
                     case MAX -> "maxPool2d";
                     case AVG -> "avgPool2d";
                 });
+            }
+            case Kernel.ConvInputGrad c -> {
+                pushInt(g, c.n());
+                for (int v : new int[] {c.c(), c.h(), c.w(), c.k(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.padH(), c.padW()}) g.push(v);
+                pushOperand(g, c.dy());
+                pushOperand(g, c.weight());
+                pushOperand(g, c.dx());
+                pushOperand(g, c.scratch());
+                invoke(g, Conv.class, "conv2dBackwardInput");
+            }
+            case Kernel.ConvWeightGrad c -> {
+                pushInt(g, c.n());
+                for (int v : new int[] {c.c(), c.h(), c.w(), c.k(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.padH(), c.padW()}) g.push(v);
+                pushOperand(g, c.x());
+                pushOperand(g, c.dy());
+                pushOperand(g, c.dw());
+                pushOperand(g, c.scratch());
+                invoke(g, Conv.class, "conv2dBackwardWeight");
+            }
+            case Kernel.PoolGrad p -> {
+                pushInt(g, p.n());
+                for (int v : new int[] {p.c(), p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(), p.padH(), p.padW()}) g.push(v);
+                switch (p.kind()) {
+                    case MAX -> {
+                        pushOperand(g, p.x());
+                        pushOperand(g, p.dy());
+                        pushOperand(g, p.dx());
+                        invoke(g, Pool.class, "maxPool2dBackward");
+                    }
+                    case AVG -> {
+                        pushOperand(g, p.dy());
+                        pushOperand(g, p.dx());
+                        invoke(g, Pool.class, "avgPool2dBackward");
+                    }
+                }
+            }
+            case Kernel.OneHot o -> {
+                pushInt(g, o.rows());
+                g.push(o.classes());
+                pushOperand(g, o.labels());
+                pushOperand(g, o.out());
+                invoke(g, Index.class, "oneHot");
+            }
+            case Kernel.Uniform u -> {
+                // seed' = seed ^ (stream · 0x9E3779B9), as Op.RandomUniform.mixedSeed
+                pushSegment(g, u.seed().buffer());
+                g.getStatic(VALUE_LAYOUT, "JAVA_INT", OF_INT);
+                g.push(plan.floatIndex(u.seed()));
+                g.invokeInterface(SEGMENT, GET_INT);
+                g.push(Op.RandomUniform.mixedSeed(0, u.stream()));
+                g.math(GeneratorAdapter.XOR, Type.INT_TYPE);
+                pushLong(g, u.count());
+                pushOperand(g, u.out());
+                invoke(g, Random.class, "fillUniform");
             }
         }
     }
@@ -201,6 +282,7 @@ public final class JvmEmitter {
             }
             case LoopExpr.Load l -> null;
             case LoopExpr.Const c -> null;
+            case LoopExpr.DimValue d -> null;
         };
     }
 
@@ -214,6 +296,10 @@ public final class JvmEmitter {
                 g.invokeInterface(SEGMENT, GET_FLOAT);
             }
             case LoopExpr.Const c -> g.push(c.value());
+            case LoopExpr.DimValue d -> {
+                pushLong(g, d.dim());
+                g.cast(Type.LONG_TYPE, Type.FLOAT_TYPE);
+            }
             case LoopExpr.Reduce r -> g.loadLocal(reducedLocal);
             case LoopExpr.Unary u -> {
                 emitExpr(g, u.x(), indices, reduceIndex, reducedLocal);
@@ -229,6 +315,8 @@ public final class JvmEmitter {
                     case DIV -> g.math(GeneratorAdapter.DIV, Type.FLOAT_TYPE);
                     case MAX -> invoke(g, Math.class, "max", float.class, float.class);
                     case MIN -> invoke(g, Math.class, "min", float.class, float.class);
+                    case GE -> invoke(g, MathFns.class, "ge", float.class, float.class);
+                    case LT -> invoke(g, MathFns.class, "lt", float.class, float.class);
                 }
             }
         }
@@ -247,6 +335,10 @@ public final class JvmEmitter {
             case EXP -> viaDouble(g, "exp");
             case LOG -> viaDouble(g, "log");
             case SQRT -> viaDouble(g, "sqrt");
+            case STEP -> invoke(g, MathFns.class, "step", float.class);
+            case ABS -> invoke(g, Math.class, "abs", float.class);
+            case SIGN -> invoke(g, Math.class, "signum", float.class);
+            case GELU_GRAD -> invoke(g, MathFns.class, "geluGrad", float.class);
         }
     }
 

@@ -35,6 +35,7 @@ import dev.nnc.dsl.ast.Span;
 import dev.nnc.dsl.ast.Stmt;
 import dev.nnc.dsl.ast.StrLit;
 import dev.nnc.dsl.ast.TensorTypeRef;
+import dev.nnc.dsl.ast.TrainDecl;
 import dev.nnc.runtime.DType;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,13 +62,18 @@ public final class Frontend {
     public record Result(Optional<Graph> graph, List<Diagnostic> diagnostics) {}
 
     private final Program program;
+    private final boolean training;
     private final Map<String, BlockDecl> blocks = new HashMap<>();
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private GraphBuilder graph;
+    private Value dropoutSeed;
+    private int dropoutStreams;
+    private TrainSection trainSection;
     private int depth;
 
-    private Frontend(Program program) {
+    private Frontend(Program program, boolean training) {
         this.program = program;
+        this.training = training;
         for (Decl d : program.decls()) if (d instanceof BlockDecl b) blocks.put(b.name(), b);
     }
 
@@ -76,39 +82,76 @@ public final class Frontend {
      * {@code Dsl.parseAndCheck}. {@code maxBatchOverride}, when positive, replaces the declared maximum batch.
      */
     public static Result lower(Program program, String modelName, int maxBatchOverride) {
-        return new Frontend(program).run(modelName, maxBatchOverride);
+        Frontend f = new Frontend(program, false);
+        ModelDecl model = f.select(modelName);
+        if (model == null) return f.result();
+        Scope scope = f.lowerBody(model, maxBatchOverride);
+        f.addOutputs(model, scope);
+        return f.result();
     }
 
-    private Result run(String modelName, int maxBatchOverride) {
+    /**
+     * Lowers the model in training mode (dropout active) together with its {@code train} section: the graph's
+     * first output is the scalar {@code loss}, followed by the model's outputs; targets are extra inputs.
+     */
+    public static TrainingResult lowerTraining(Program program, String modelName, int maxBatchOverride) {
+        Frontend f = new Frontend(program, true);
+        ModelDecl model = f.select(modelName);
+        if (model == null) return new TrainingResult(Optional.empty(), List.copyOf(f.diagnostics));
+        TrainDecl train = program.decls().stream().filter(d -> d instanceof TrainDecl t && t.model().equals(model.name()))
+                .map(d -> (TrainDecl) d).findFirst().orElse(null);
+        if (train == null) {
+            f.report(model.nameSpan(), "model `" + model.name() + "` has no `train` section",
+                    "add one: train " + model.name() + " { target y: i32[B]; loss cross_entropy(logits, y); optimizer adam(lr=1e-3) }");
+            return new TrainingResult(Optional.empty(), List.copyOf(f.diagnostics));
+        }
+        Scope scope = f.lowerBody(model, maxBatchOverride);
+        f.trainSection = new TrainSection(f, train);
+        TrainSection.Lowered lowered = f.trainSection.lower(scope);
+        if (lowered != null) f.graph.output("loss", lowered.loss());
+        f.addOutputs(model, scope);
+        Result r = f.result();
+        if (r.graph().isEmpty() || lowered == null) return new TrainingResult(Optional.empty(), r.diagnostics());
+        return new TrainingResult(Optional.of(new TrainingModel(r.graph().get(), lowered.loss(), lowered.optimizer(), lowered.settings())), List.of());
+    }
+
+    /** A model's training graph before differentiation, and how to optimize it. */
+    public record TrainingModel(Graph graph, Value loss, dev.nnc.compiler.optim.OptimizerSpec optimizer, Map<String, String> settings) {}
+
+    /** A lowered training model, or the diagnostics explaining why there is none. */
+    public record TrainingResult(Optional<TrainingModel> model, List<Diagnostic> diagnostics) {}
+
+    private Result result() {
+        if (!diagnostics.isEmpty() || graph == null) return new Result(Optional.empty(), List.copyOf(diagnostics));
+        return new Result(Optional.of(graph.build()), List.of());
+    }
+
+    /** The model to compile: {@code modelName}, or the file's only model; null (with a diagnostic) if none fits. */
+    private ModelDecl select(String modelName) {
         List<ModelDecl> models = program.decls().stream().filter(d -> d instanceof ModelDecl).map(d -> (ModelDecl) d).toList();
         Span fileStart = new Span(1, 1, 1, 1);
         if (models.isEmpty()) {
-            return failed(Diagnostic.error(fileStart, "no model in this file", "declare one: model Name(x: f32[B, 784]) -> y { … }"));
+            report(fileStart, "no model in this file", "declare one: model Name(x: f32[B, 784]) -> y { … }");
+            return null;
         }
-        ModelDecl model;
         if (modelName == null) {
             if (models.size() > 1) {
-                return failed(Diagnostic.error(models.get(1).nameSpan(), "this file has several models; say which one to compile",
-                        "pass --model with one of " + models.stream().map(ModelDecl::name).toList()));
+                report(models.get(1).nameSpan(), "this file has several models; say which one to compile",
+                        "pass --model with one of " + models.stream().map(ModelDecl::name).toList());
+                return null;
             }
-            model = models.getFirst();
-        } else {
-            Optional<ModelDecl> found = models.stream().filter(m -> m.name().equals(modelName)).findFirst();
-            if (found.isEmpty()) {
-                return failed(Diagnostic.error(fileStart, "no model named `" + modelName + "`",
-                        "this file has " + models.stream().map(ModelDecl::name).toList()));
-            }
-            model = found.get();
+            return models.getFirst();
         }
-        return lowerModel(model, maxBatchOverride);
+        Optional<ModelDecl> found = models.stream().filter(m -> m.name().equals(modelName)).findFirst();
+        if (found.isEmpty()) {
+            report(fileStart, "no model named `" + modelName + "`", "this file has " + models.stream().map(ModelDecl::name).toList());
+            return null;
+        }
+        return found.get();
     }
 
-    private Result failed(Diagnostic d) {
-        diagnostics.add(d);
-        return new Result(Optional.empty(), List.copyOf(diagnostics));
-    }
-
-    private Result lowerModel(ModelDecl model, int maxBatchOverride) {
+    /** Declares the model's inputs and runs its body; returns the names it bound. */
+    private Scope lowerBody(ModelDecl model, int maxBatchOverride) {
         int maxBatch = maxBatchOverride > 0 ? maxBatchOverride : declaredMaxBatch(model);
         graph = new GraphBuilder(model.name(), maxBatch);
         Scope scope = new Scope("");
@@ -119,6 +162,10 @@ public final class Frontend {
             scope.bind(p.name(), new Val.Tensor(graph.input(p.name(), new TensorType(dtype(t.dtype()), shape))));
         }
         for (Stmt s : model.body()) statement(s, scope);
+        return scope;
+    }
+
+    private void addOutputs(ModelDecl model, Scope scope) {
         for (Ident out : model.outputs()) {
             Val v = scope.names.get(out.name());
             switch (v) {
@@ -131,8 +178,6 @@ public final class Frontend {
                 default -> report(out.span(), "output `" + out.name() + "` must be a tensor, got " + v.describe(), null);
             }
         }
-        if (!diagnostics.isEmpty()) return new Result(Optional.empty(), List.copyOf(diagnostics));
-        return new Result(Optional.of(graph.build()), List.of());
     }
 
     private int declaredMaxBatch(ModelDecl model) {
@@ -294,6 +339,7 @@ public final class Frontend {
     private Val call(Call c, Scope scope) {
         BlockDecl block = blocks.get(c.callee());
         if (block != null) return callBlock(c, block, scope);
+        if (trainSection != null && trainSection.handles(c.callee())) return trainSection.call(c, scope);
         Optional<Signature> sig = Builtins.lookup(c.callee());
         if (sig.isEmpty()) return new Val.Poison(); // the checker reports unknown layers
         CallBinding binding;
@@ -327,10 +373,19 @@ public final class Frontend {
             report(c.calleeSpan(), "blocks nest more than 64 deep", "is `" + block.name() + "` recursive?");
             return new Val.Poison();
         }
+        // Arguments first: layers inside them (e.g. an earlier block in a pipeline) take their names before this block.
+        Map<String, Val> passed = new HashMap<>();
+        for (Param p : block.params()) {
+            Expr argExpr = binding.arguments().get(p.name());
+            if (argExpr == null || isDefault(p, argExpr)) continue;
+            Val v = eval(argExpr, caller);
+            if (v instanceof Val.Poison) return v;
+            passed.put(p.name(), v);
+        }
         Scope inner = new Scope(caller.prefix + caller.nextName(block.name().toLowerCase(Locale.ROOT)) + ".");
         for (Param p : block.params()) {
             Expr argExpr = binding.arguments().get(p.name());
-            Val v = argExpr == null ? new Val.Poison() : eval(argExpr, argExpr.span().isSynthetic() || isDefault(p, argExpr) ? inner : caller);
+            Val v = passed.containsKey(p.name()) ? passed.get(p.name()) : argExpr == null ? new Val.Poison() : eval(argExpr, inner);
             if (v instanceof Val.Poison) return v;
             if (p.type() instanceof TensorTypeRef t) {
                 if (!(v instanceof Val.Tensor tensor)) {
@@ -402,7 +457,30 @@ public final class Frontend {
         return t.dtype() + "[" + String.join(", ", dims) + "]";
     }
 
-    // ---- services for Layers ---------------------------------------------------------------------
+    // ---- services for Layers and TrainSection ------------------------------------------------------
+
+    boolean training() {
+        return training;
+    }
+
+    GraphBuilder graph() {
+        return graph;
+    }
+
+    Val evaluate(Expr e, Scope scope) {
+        return eval(e, scope);
+    }
+
+    /** The i32 scalar input {@code seed} that makes dropout masks differ from step to step (created on first use). */
+    Value dropoutSeed() {
+        if (dropoutSeed == null) dropoutSeed = graph.input("seed", new TensorType(DType.I32, Shape.scalar()));
+        return dropoutSeed;
+    }
+
+    /** A distinct stream number for each dropout layer, so equal shapes still get independent masks. */
+    int nextDropoutStream() {
+        return dropoutStreams++;
+    }
 
     Val add(Op op, String nameHint, Span at) {
         return add(op, nameHint, at, null);

@@ -51,6 +51,7 @@ final class Layers {
             case "tanh" -> unary(Op.UnaryKind.TANH);
             case "gelu" -> unary(Op.UnaryKind.GELU);
             case "softmax" -> softmax();
+            case "dropout" -> dropout();
             default -> throw new IllegalStateException("built-in `" + call.callee() + "` has no lowering");
         };
     }
@@ -203,6 +204,19 @@ final class Layers {
         return new Val.Tensor(frontend.addValue(new Op.Binary(Op.BinaryKind.DIV, exp, sum), "softmax"));
     }
 
+    /** Training: x · [u ≥ p] / (1 − p) with u uniform per element and step; inference: x. */
+    private Val dropout() {
+        Value x = tensor("x");
+        Double p = real("p");
+        if (x == null || p == null) return new Val.Poison();
+        if (p < 0 || p >= 1) return fail("dropout probability must be in [0, 1), got " + p, null);
+        if (!frontend.training() || p == 0) return new Val.Tensor(x);
+        Value u = frontend.addValue(new Op.RandomUniform(frontend.dropoutSeed(), x.shape(), frontend.nextDropoutStream()), "dropout.u");
+        Value keep = frontend.addValue(new Op.Binary(Op.BinaryKind.GE, u, frontend.addValue(new Op.Constant(p.floatValue()), "c")), "dropout.keep");
+        Value mask = frontend.addValue(new Op.Binary(Op.BinaryKind.MUL, keep, frontend.addValue(new Op.Constant((float) (1 / (1 - p))), "c")), "dropout.mask");
+        return new Val.Tensor(frontend.addValue(new Op.Binary(Op.BinaryKind.MUL, x, mask), "dropout"));
+    }
+
     // ---- argument access -------------------------------------------------------------------------
 
     private String layerName(String kind) {
@@ -222,6 +236,15 @@ final class Layers {
         if (v instanceof Val.Int i) return i.value();
         frontend.report(Frontend.spanOf(call, param, binding),
                 "`" + call.callee() + "` expects an int for `" + param + "`, got " + (v == null ? "nothing" : v.describe()), null);
+        return null;
+    }
+
+    private Double real(String param) {
+        Val v = args.get(param);
+        if (v instanceof Val.Real r) return r.value();
+        if (v instanceof Val.Int i) return (double) i.value();
+        frontend.report(Frontend.spanOf(call, param, binding),
+                "`" + call.callee() + "` expects a number for `" + param + "`, got " + (v == null ? "nothing" : v.describe()), null);
         return null;
     }
 

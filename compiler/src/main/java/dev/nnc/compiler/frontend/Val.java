@@ -22,6 +22,9 @@ sealed interface Val {
     /** The symbolic batch dimension, usable only as a {@code reshape} dimension. */
     record Batch(Dim dim) implements Val {}
 
+    /** {@code params} in a loss: every weight of the model, for {@code l1(params)} and {@code l2(params)}. */
+    record Weights() implements Val {}
+
     /** The result of an expression that already produced a diagnostic; it silences follow-on errors. */
     record Poison() implements Val {}
 
@@ -34,6 +37,7 @@ sealed interface Val {
             case Bool b -> "the bool " + b.value();
             case Str s -> "the string \"" + s.value() + "\"";
             case Batch b -> "the batch dimension " + b.dim();
+            case Weights w -> "the model's parameters";
             case Poison p -> "an erroneous value";
         };
     }

@@ -6,6 +6,7 @@ import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.kernels.MathFns;
+import dev.nnc.kernels.Random;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,17 +25,27 @@ public final class Interpreter {
      * the inputs' leading dimension; input shapes must match the graph at that batch.
      */
     public static Map<String, NdArray> run(Graph g, Map<String, NdArray> inputs, Map<String, NdArray> params) {
+        return step(g, inputs, params).outputs();
+    }
+
+    /** What one run of a graph produced: its outputs, and the new value of every updated parameter. */
+    public record Step(Map<String, NdArray> outputs, Map<String, NdArray> updated) {}
+
+    /** Runs {@code g} like {@link #run} and also evaluates its updates (a training step). */
+    public static Step step(Graph g, Map<String, NdArray> inputs, Map<String, NdArray> params) {
         int batch = batchOf(g, inputs);
         Map<Value, NdArray> env = new HashMap<>();
         for (Value v : g.inputs()) env.put(v, checked(v, inputs.get(v.name()), batch, "input"));
         for (Param p : g.params()) env.put(p.value(), checked(p.value(), params.get(p.name()), batch, "parameter"));
         for (Node n : g.nodes()) {
-            NdArray result = eval(n.op(), env);
+            NdArray result = eval(n.op(), env, batch);
             env.put(n.out(), checked(n.out(), result, batch, "result"));
         }
         Map<String, NdArray> out = new LinkedHashMap<>();
         g.outputs().forEach((name, v) -> out.put(name, env.get(v)));
-        return out;
+        Map<String, NdArray> updated = new LinkedHashMap<>();
+        g.updates().forEach((param, v) -> updated.put(param.name(), env.get(v)));
+        return new Step(out, updated);
     }
 
     private static int batchOf(Graph g, Map<String, NdArray> inputs) {
@@ -58,7 +69,7 @@ public final class Interpreter {
         return a;
     }
 
-    private static NdArray eval(Op op, Map<Value, NdArray> env) {
+    private static NdArray eval(Op op, Map<Value, NdArray> env, int batch) {
         return switch (op) {
             case Op.Unary u -> unary(u.kind(), env.get(u.x()));
             case Op.Binary b -> binary(b.kind(), env.get(b.a()), env.get(b.b()));
@@ -66,12 +77,20 @@ public final class Interpreter {
             case Op.Conv2d c -> conv2d(env.get(c.x()), env.get(c.weight()), c);
             case Op.Pool2d p -> pool2d(env.get(p.x()), p);
             case Op.Reduce r -> reduce(r.kind(), env.get(r.x()), r.axis());
-            case Op.Reshape r -> {
-                NdArray x = env.get(r.x());
-                long b = r.x().shape().hasBatch() ? x.shape()[0] / r.x().shape().dim(0).factor() : 1;
-                yield new NdArray(r.shape().sizes(Math.toIntExact(b)), x.data());
-            }
+            case Op.Reshape r -> new NdArray(r.shape().sizes(batch), env.get(r.x()).data());
             case Op.Constant c -> new NdArray(new long[0], new double[] {c.value()});
+            case Op.Broadcast b -> binary(Op.BinaryKind.ADD, env.get(b.x()), NdArray.zeros(b.shape().sizes(batch)));
+            case Op.SizeOf s -> new NdArray(new long[0], new double[] {s.dim().at(batch)});
+            case Op.OneHot o -> oneHot(env.get(o.labels()), o.classes());
+            case Op.RandomUniform r -> {
+                int seed = Op.RandomUniform.mixedSeed((int) env.get(r.seed()).data()[0], r.stream());
+                NdArray u = NdArray.zeros(r.shape().sizes(batch));
+                for (int i = 0; i < u.data().length; i++) u.data()[i] = Random.uniform(seed, i);
+                yield u;
+            }
+            case Op.Conv2dInputGrad c -> conv2dInputGrad(env.get(c.dy()), env.get(c.weight()), c.inputShape().sizes(batch), c);
+            case Op.Conv2dWeightGrad c -> conv2dWeightGrad(env.get(c.x()), env.get(c.dy()), c.weightShape().sizes(batch), c);
+            case Op.Pool2dGrad p -> pool2dGrad(env.get(p.x()), env.get(p.dy()), p);
         };
     }
 
@@ -85,6 +104,10 @@ public final class Interpreter {
             case EXP -> Math.exp(x);
             case LOG -> Math.log(x);
             case SQRT -> Math.sqrt(x);
+            case STEP -> x > 0 ? 1 : 0;
+            case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
+            case GELU_GRAD -> MathFns.geluGradExact(x);
         };
     }
 
@@ -96,6 +119,8 @@ public final class Interpreter {
             case DIV -> a / b;
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
+            case GE -> a >= b ? 1 : 0;
+            case LT -> a < b ? 1 : 0;
         };
     }
 
@@ -216,6 +241,96 @@ public final class Interpreter {
                         y.data()[((b * ch + c) * oh + i) * ow + j] = p.kind() == Op.PoolKind.MAX ? acc : acc / (p.kernelH() * p.kernelW());
                     }
         return y;
+    }
+
+    private static NdArray oneHot(NdArray labels, int classes) {
+        long[] shape = Arrays.copyOf(labels.shape(), labels.rank() + 1);
+        shape[labels.rank()] = classes;
+        NdArray y = NdArray.zeros(shape);
+        for (int i = 0; i < labels.data().length; i++) {
+            int label = (int) labels.data()[i];
+            if (label >= 0 && label < classes) y.data()[i * classes + label] = 1;
+        }
+        return y;
+    }
+
+    /** dx[b,c,yy,xx] = Σ dy[b,o,i,j]·w[o,c,u,v] over the windows that read x[b,c,yy,xx]. */
+    private static NdArray conv2dInputGrad(NdArray dy, NdArray w, long[] xShape, Op.Conv2dInputGrad c) {
+        int n = (int) xShape[0], ch = (int) xShape[1], h = (int) xShape[2], wd = (int) xShape[3];
+        long[] ws = w.shape();
+        int k = (int) ws[0], kh = (int) ws[2], kw = (int) ws[3];
+        int oh = (int) dy.shape()[2], ow = (int) dy.shape()[3];
+        NdArray dx = NdArray.zeros(xShape);
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < k; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++) {
+                        double g = dy.data()[((b * k + o) * oh + i) * ow + j];
+                        for (int ci = 0; ci < ch; ci++)
+                            for (int u = 0; u < kh; u++)
+                                for (int v = 0; v < kw; v++) {
+                                    int yy = i * c.strideH() - c.padH() + u;
+                                    int xx = j * c.strideW() - c.padW() + v;
+                                    if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
+                                    dx.data()[((b * ch + ci) * h + yy) * wd + xx] += g * w.data()[((o * ch + ci) * kh + u) * kw + v];
+                                }
+                    }
+        return dx;
+    }
+
+    /** dw[o,c,u,v] = Σ over images and windows of dy[b,o,i,j]·x[b,c,yy,xx]. */
+    private static NdArray conv2dWeightGrad(NdArray x, NdArray dy, long[] wShape, Op.Conv2dWeightGrad c) {
+        long[] xs = x.shape();
+        int n = (int) xs[0], ch = (int) xs[1], h = (int) xs[2], wd = (int) xs[3];
+        int k = (int) wShape[0], kh = (int) wShape[2], kw = (int) wShape[3];
+        int oh = (int) dy.shape()[2], ow = (int) dy.shape()[3];
+        NdArray dw = NdArray.zeros(wShape);
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < k; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++) {
+                        double g = dy.data()[((b * k + o) * oh + i) * ow + j];
+                        for (int ci = 0; ci < ch; ci++)
+                            for (int u = 0; u < kh; u++)
+                                for (int v = 0; v < kw; v++) {
+                                    int yy = i * c.strideH() - c.padH() + u;
+                                    int xx = j * c.strideW() - c.padW() + v;
+                                    if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
+                                    dw.data()[((o * ch + ci) * kh + u) * kw + v] += g * x.data()[((b * ch + ci) * h + yy) * wd + xx];
+                                }
+                    }
+        return dw;
+    }
+
+    /** Max: each window's gradient goes to its first maximum; average: spread evenly over the kh·kw window. */
+    private static NdArray pool2dGrad(NdArray x, NdArray dy, Op.Pool2dGrad p) {
+        long[] xs = x.shape();
+        int n = (int) xs[0], ch = (int) xs[1], h = (int) xs[2], wd = (int) xs[3];
+        int oh = (int) dy.shape()[2], ow = (int) dy.shape()[3];
+        NdArray dx = NdArray.zeros(xs);
+        for (int b = 0; b < n; b++)
+            for (int c = 0; c < ch; c++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++) {
+                        double g = dy.data()[((b * ch + c) * oh + i) * ow + j];
+                        int best = -1;
+                        double bestValue = Double.NEGATIVE_INFINITY;
+                        for (int u = 0; u < p.kernelH(); u++)
+                            for (int v = 0; v < p.kernelW(); v++) {
+                                int yy = i * p.strideH() - p.padH() + u;
+                                int xx = j * p.strideW() - p.padW() + v;
+                                if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
+                                int at = ((b * ch + c) * h + yy) * wd + xx;
+                                if (p.kind() == Op.PoolKind.AVG) {
+                                    dx.data()[at] += g / (p.kernelH() * p.kernelW());
+                                } else if (best < 0 || x.data()[at] > bestValue) {
+                                    best = at;
+                                    bestValue = x.data()[at];
+                                }
+                            }
+                        if (p.kind() == Op.PoolKind.MAX && best >= 0) dx.data()[best] += g;
+                    }
+        return dx;
     }
 
     private static NdArray reduce(Op.ReduceKind kind, NdArray x, int axis) {

@@ -7,11 +7,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A model as an immutable dataflow graph: named inputs, parameters, nodes in topological order, and named
- * outputs. The batch dimension {@code B} of every shape ranges over 1..{@code maxBatch}.
+ * A model as an immutable dataflow graph: named inputs, parameters, nodes in topological order, named outputs,
+ * and — in a training graph — updates: the new value each parameter takes when a step completes. The batch
+ * dimension {@code B} of every shape ranges over 1..{@code maxBatch}.
  */
 public record Graph(String name, int maxBatch, List<Value> inputs, List<Param> params, List<Node> nodes,
-                    Map<String, Value> outputs) {
+                    Map<String, Value> outputs, Map<Value, Value> updates) {
 
     public Graph {
         Objects.requireNonNull(name);
@@ -20,6 +21,17 @@ public record Graph(String name, int maxBatch, List<Value> inputs, List<Param> p
         params = List.copyOf(params);
         nodes = List.copyOf(nodes);
         outputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+        updates = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(updates));
+    }
+
+    /** A graph without updates (an inference graph). */
+    public Graph(String name, int maxBatch, List<Value> inputs, List<Param> params, List<Node> nodes, Map<String, Value> outputs) {
+        this(name, maxBatch, inputs, params, nodes, outputs, Map.of());
+    }
+
+    /** The model's weights, in declaration order (no optimizer slots). */
+    public List<Param> weights() {
+        return params.stream().filter(Param::isWeight).toList();
     }
 
     /** The node defining each node-defined value. */
@@ -34,6 +46,7 @@ public record Graph(String name, int maxBatch, List<Value> inputs, List<Param> p
         Map<Value, Integer> uses = new HashMap<>();
         for (Node n : nodes) for (Value v : n.op().operands()) uses.merge(v, 1, Integer::sum);
         for (Value v : outputs.values()) uses.merge(v, 1, Integer::sum);
+        for (Value v : updates.values()) uses.merge(v, 1, Integer::sum);
         return uses;
     }
 }

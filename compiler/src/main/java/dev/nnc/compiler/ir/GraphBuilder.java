@@ -20,6 +20,7 @@ public final class GraphBuilder {
     private final List<Param> params = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, Value> outputs = new LinkedHashMap<>();
+    private final Map<Value, Value> updates = new LinkedHashMap<>();
     private final Map<Op, Value> existing = new HashMap<>();
     private final Set<String> names = new HashSet<>();
     private final Map<String, Integer> nextSuffix = new HashMap<>();
@@ -36,9 +37,34 @@ public final class GraphBuilder {
     }
 
     public Value param(String paramName, TensorType type, Init init) {
+        return param(paramName, type, init, Param.Role.WEIGHT);
+    }
+
+    public Value param(String paramName, TensorType type, Init init, Param.Role role) {
         Value v = new Value(claim(paramName, true), type);
-        params.add(new Param(v, init));
+        params.add(new Param(v, init, role));
         return v;
+    }
+
+    /** Starts from an existing graph: its inputs, parameters, nodes, outputs and updates. */
+    public static GraphBuilder from(Graph g) {
+        GraphBuilder b = new GraphBuilder(g.name(), g.maxBatch());
+        for (Value v : g.inputs()) b.input(v.name(), v.type());
+        for (Param p : g.params()) b.param(p.name(), p.value().type(), p.init(), p.role());
+        for (Node n : g.nodes()) {
+            b.names.add(n.out().name());
+            b.nodes.add(n);
+            b.existing.putIfAbsent(n.op(), n.out());
+        }
+        b.outputs.putAll(g.outputs());
+        b.updates.putAll(g.updates());
+        return b;
+    }
+
+    /** After a step, parameter {@code param} takes the value {@code next}. */
+    public void update(Value param, Value next) {
+        if (!param.type().equals(next.type())) throw new IllegalArgumentException("update of " + param + " with " + next.type());
+        if (updates.putIfAbsent(param, next) != null) throw new IllegalArgumentException("second update of " + param);
     }
 
     /** Adds {@code op} (or finds the identical existing one) and returns its value; throws {@link TypeError}. */
@@ -77,7 +103,7 @@ public final class GraphBuilder {
     }
 
     public Graph build() {
-        return new Graph(name, maxBatch, inputs, params, nodes, outputs);
+        return new Graph(name, maxBatch, inputs, params, nodes, outputs, updates);
     }
 
     /** Reserves {@code hint} as a value name, or {@code hint.1}, {@code hint.2}, … if taken. */

@@ -18,9 +18,10 @@ public final class IrParser {
     private static final String NAME = "[A-Za-z_][A-Za-z0-9_.]*";
     private static final Pattern HEADER = Pattern.compile("graph (" + NAME + ")\\(max_batch=(\\d+)\\) \\{");
     private static final Pattern INPUT = Pattern.compile("input %(" + NAME + "): (.+)");
-    private static final Pattern PARAM = Pattern.compile("param %(" + NAME + "): (.+) = (zeros|ones|uniform|normal)(?:\\((.+)\\))?");
+    private static final Pattern PARAM = Pattern.compile("(param|slot) %(" + NAME + "): (.+) = (zeros|ones|uniform|normal)(?:\\((.+)\\))?");
     private static final Pattern NODE = Pattern.compile("%(" + NAME + "): (\\w+\\[[^\\]]*\\]) = (\\w+)\\(([^)]*)\\)(.*)");
     private static final Pattern OUTPUT = Pattern.compile("output (" + NAME + ") = %(" + NAME + ")");
+    private static final Pattern UPDATE = Pattern.compile("update %(" + NAME + ") = %(" + NAME + ")");
     private static final Pattern TYPE = Pattern.compile("(\\w+)\\[([^\\]]*)\\]");
 
     private IrParser() {}
@@ -37,6 +38,7 @@ public final class IrParser {
         List<Param> params = new ArrayList<>();
         List<Node> nodes = new ArrayList<>();
         Map<String, Value> outputs = new LinkedHashMap<>();
+        Map<Value, Value> updates = new LinkedHashMap<>();
         Map<String, Value> scope = new HashMap<>();
         for (int i = 1; i < lines.length - 1; i++) {
             String line = lines[i].strip();
@@ -49,12 +51,15 @@ public final class IrParser {
                     define(scope, v, lineNo);
                     inputs.add(v);
                 } else if ((m = PARAM.matcher(line)).matches()) {
-                    Value v = new Value(m.group(1), type(m.group(2)));
+                    Value v = new Value(m.group(2), type(m.group(3)));
                     define(scope, v, lineNo);
-                    Init.Kind kind = Init.Kind.valueOf(m.group(3).toUpperCase(Locale.ROOT));
-                    params.add(new Param(v, new Init(kind, m.group(4) == null ? 0 : Double.parseDouble(m.group(4)))));
+                    Init.Kind kind = Init.Kind.valueOf(m.group(4).toUpperCase(Locale.ROOT));
+                    Param.Role role = m.group(1).equals("param") ? Param.Role.WEIGHT : Param.Role.SLOT;
+                    params.add(new Param(v, new Init(kind, m.group(5) == null ? 0 : Double.parseDouble(m.group(5))), role));
                 } else if ((m = OUTPUT.matcher(line)).matches()) {
                     outputs.put(m.group(1), use(scope, m.group(2), lineNo));
+                } else if ((m = UPDATE.matcher(line)).matches()) {
+                    updates.put(use(scope, m.group(1), lineNo), use(scope, m.group(2), lineNo));
                 } else if ((m = NODE.matcher(line)).matches()) {
                     List<Value> operands = new ArrayList<>();
                     for (String operand : m.group(4).split(",")) {
@@ -80,7 +85,7 @@ public final class IrParser {
                 throw error(lineNo, e.getMessage());
             }
         }
-        return new Graph(name, maxBatch, inputs, params, nodes, outputs);
+        return new Graph(name, maxBatch, inputs, params, nodes, outputs, updates);
     }
 
     /** Parses a type such as {@code f32[B, 784]} or {@code f32[3*B, 2]}. */
@@ -141,6 +146,13 @@ public final class IrParser {
             if (k.mnemonic().equals(mnemonic)) return new Op.Reduce(k, arity(xs, 1, lineNo).get(0), Integer.parseInt(attr(attrs, "axis", lineNo)));
         }
         for (Op.PoolKind k : Op.PoolKind.values()) {
+            if ((k.mnemonic() + "_grad").equals(mnemonic)) {
+                int[] kernel = pair(attr(attrs, "kernel", lineNo));
+                int[] stride = pair(attr(attrs, "stride", lineNo));
+                int[] pad = pair(attr(attrs, "pad", lineNo));
+                arity(xs, 2, lineNo);
+                return new Op.Pool2dGrad(k, xs.get(0), xs.get(1), kernel[0], kernel[1], stride[0], stride[1], pad[0], pad[1]);
+            }
             if (k.mnemonic().equals(mnemonic)) {
                 int[] kernel = pair(attr(attrs, "kernel", lineNo));
                 int[] stride = pair(attr(attrs, "stride", lineNo));
@@ -159,16 +171,35 @@ public final class IrParser {
                 int[] pad = pair(attr(attrs, "pad", lineNo));
                 yield new Op.Conv2d(xs.get(0), xs.get(1), stride[0], stride[1], pad[0], pad[1]);
             }
-            case "reshape" -> {
-                String s = attr(attrs, "shape", lineNo);
-                yield new Op.Reshape(arity(xs, 1, lineNo).get(0), shape(s.substring(1, s.length() - 1)));
-            }
+            case "reshape" -> new Op.Reshape(arity(xs, 1, lineNo).get(0), shapeAttr(attrs, lineNo));
             case "const" -> {
                 arity(xs, 0, lineNo);
                 yield new Op.Constant(Float.parseFloat(attr(attrs, "value", lineNo)));
             }
+            case "broadcast" -> new Op.Broadcast(arity(xs, 1, lineNo).get(0), shapeAttr(attrs, lineNo));
+            case "size_of" -> {
+                arity(xs, 0, lineNo);
+                yield new Op.SizeOf(shape(attr(attrs, "dim", lineNo)).dim(0));
+            }
+            case "one_hot" -> new Op.OneHot(arity(xs, 1, lineNo).get(0), Integer.parseInt(attr(attrs, "classes", lineNo)));
+            case "random_uniform" -> new Op.RandomUniform(arity(xs, 1, lineNo).get(0), shapeAttr(attrs, lineNo),
+                    Integer.parseInt(attr(attrs, "stream", lineNo)));
+            case "conv2d_input_grad", "conv2d_weight_grad" -> {
+                arity(xs, 2, lineNo);
+                int[] stride = pair(attr(attrs, "stride", lineNo));
+                int[] pad = pair(attr(attrs, "pad", lineNo));
+                Shape s = shapeAttr(attrs, lineNo);
+                yield mnemonic.equals("conv2d_input_grad")
+                        ? new Op.Conv2dInputGrad(xs.get(0), xs.get(1), s, stride[0], stride[1], pad[0], pad[1])
+                        : new Op.Conv2dWeightGrad(xs.get(0), xs.get(1), s, stride[0], stride[1], pad[0], pad[1]);
+            }
             default -> throw error(lineNo, "unknown op `" + mnemonic + "`");
         };
+    }
+
+    private static Shape shapeAttr(Map<String, String> attrs, int lineNo) {
+        String s = attr(attrs, "shape", lineNo);
+        return shape(s.substring(1, s.length() - 1));
     }
 
     private static List<Value> arity(List<Value> xs, int n, int lineNo) {

@@ -23,11 +23,14 @@ public final class IrPrinter {
         sb.append("graph ").append(g.name()).append("(max_batch=").append(g.maxBatch()).append(") {\n");
         for (Value v : g.inputs()) sb.append("  input ").append(v).append(": ").append(v.type()).append('\n');
         for (Param p : g.params()) {
-            sb.append("  param ").append(p.value()).append(": ").append(p.value().type()).append(" = ").append(p.init()).append('\n');
+            sb.append(p.isWeight() ? "  param " : "  slot ").append(p.value()).append(": ").append(p.value().type()).append(" = ").append(p.init()).append('\n');
         }
         for (Node n : g.nodes()) sb.append("  ").append(node(n)).append('\n');
         for (Map.Entry<String, Value> e : g.outputs().entrySet()) {
             sb.append("  output ").append(e.getKey()).append(" = ").append(e.getValue()).append('\n');
+        }
+        for (Map.Entry<Value, Value> e : g.updates().entrySet()) {
+            sb.append("  update ").append(e.getKey()).append(" = ").append(e.getValue()).append('\n');
         }
         return sb.append("}\n").toString();
     }
@@ -44,12 +47,22 @@ public final class IrPrinter {
             case Op.Unary u -> "";
             case Op.Binary b -> "";
             case Op.MatMul m -> " transA=" + m.transA() + " transB=" + m.transB();
-            case Op.Conv2d c -> " stride=" + c.strideH() + "x" + c.strideW() + " pad=" + c.padH() + "x" + c.padW();
-            case Op.Pool2d p -> " kernel=" + p.kernelH() + "x" + p.kernelW() + " stride=" + p.strideH() + "x" + p.strideW()
-                    + " pad=" + p.padH() + "x" + p.padW();
+            case Op.Conv2d c -> window(c.strideH(), c.strideW(), c.padH(), c.padW());
+            case Op.Pool2d p -> " kernel=" + p.kernelH() + "x" + p.kernelW() + window(p.strideH(), p.strideW(), p.padH(), p.padW());
             case Op.Reduce r -> " axis=" + r.axis();
             case Op.Reshape r -> " shape=" + r.shape();
             case Op.Constant c -> " value=" + c.value();
+            case Op.Broadcast b -> " shape=" + b.shape();
+            case Op.SizeOf s -> " dim=" + s.dim();
+            case Op.OneHot o -> " classes=" + o.classes();
+            case Op.RandomUniform r -> " shape=" + r.shape() + " stream=" + r.stream();
+            case Op.Conv2dInputGrad c -> " shape=" + c.inputShape() + window(c.strideH(), c.strideW(), c.padH(), c.padW());
+            case Op.Conv2dWeightGrad c -> " shape=" + c.weightShape() + window(c.strideH(), c.strideW(), c.padH(), c.padW());
+            case Op.Pool2dGrad p -> " kernel=" + p.kernelH() + "x" + p.kernelW() + window(p.strideH(), p.strideW(), p.padH(), p.padW());
         };
+    }
+
+    private static String window(int strideH, int strideW, int padH, int padW) {
+        return " stride=" + strideH + "x" + strideW + " pad=" + padH + "x" + padW;
     }
 }

@@ -10,7 +10,8 @@ import java.util.Objects;
  * operand shapes are checked by {@link TypeInference}.
  */
 public sealed interface Op
-        permits Op.Unary, Op.Binary, Op.MatMul, Op.Conv2d, Op.Pool2d, Op.Reduce, Op.Reshape, Op.Constant {
+        permits Op.Unary, Op.Binary, Op.MatMul, Op.Conv2d, Op.Pool2d, Op.Reduce, Op.Reshape, Op.Constant,
+                Op.Broadcast, Op.SizeOf, Op.OneHot, Op.RandomUniform, Op.Conv2dInputGrad, Op.Conv2dWeightGrad, Op.Pool2dGrad {
 
     /** The values this op reads, in order. */
     List<Value> operands();
@@ -20,7 +21,14 @@ public sealed interface Op
 
     /** Elementwise functions of one tensor. */
     enum UnaryKind {
-        NEG, RELU, SIGMOID, TANH, GELU, EXP, LOG, SQRT;
+        NEG, RELU, SIGMOID, TANH, GELU, EXP, LOG, SQRT,
+        /** 1 where x > 0, else 0: the derivative of relu. */
+        STEP,
+        ABS,
+        /** −1, 0 or 1. */
+        SIGN,
+        /** d/dx gelu(x) = Φ(x) + x·φ(x). */
+        GELU_GRAD;
 
         public String mnemonic() {
             return name().toLowerCase(Locale.ROOT);
@@ -29,7 +37,11 @@ public sealed interface Op
 
     /** Elementwise functions of two tensors, broadcast NumPy-style. */
     enum BinaryKind {
-        ADD, SUB, MUL, DIV, MAX, MIN;
+        ADD, SUB, MUL, DIV, MAX, MIN,
+        /** 1 where a ≥ b, else 0. */
+        GE,
+        /** 1 where a < b, else 0. */
+        LT;
 
         public String mnemonic() {
             return name().toLowerCase(Locale.ROOT);
@@ -187,6 +199,132 @@ public sealed interface Op
 
         public String mnemonic() {
             return "const";
+        }
+    }
+
+    /** {@code x} repeated along the dimensions where it has size 1 (or is missing) to fill {@code shape}. */
+    record Broadcast(Value x, Shape shape) implements Op {
+        public Broadcast {
+            Objects.requireNonNull(x);
+            Objects.requireNonNull(shape);
+        }
+
+        public List<Value> operands() {
+            return List.of(x);
+        }
+
+        public String mnemonic() {
+            return "broadcast";
+        }
+    }
+
+    /** The size of a dimension as an f32 scalar: a constant, or {@code factor · B} known only at run time. */
+    record SizeOf(Dim dim) implements Op {
+        public SizeOf {
+            Objects.requireNonNull(dim);
+        }
+
+        public List<Value> operands() {
+            return List.of();
+        }
+
+        public String mnemonic() {
+            return "size_of";
+        }
+    }
+
+    /** f32 one-hot rows {@code [..., classes]} from i32 labels; a label outside [0, classes) gives a zero row. */
+    record OneHot(Value labels, int classes) implements Op {
+        public OneHot {
+            Objects.requireNonNull(labels);
+            if (classes < 1) throw new IllegalArgumentException("one_hot needs at least one class, got " + classes);
+        }
+
+        public List<Value> operands() {
+            return List.of(labels);
+        }
+
+        public String mnemonic() {
+            return "one_hot";
+        }
+    }
+
+    /**
+     * Uniform [0, 1) numbers of {@code shape}, a pure function of the i32 scalar {@code seed}, the {@code stream}
+     * (one per dropout layer) and each element's row-major index: element i is
+     * {@code dev.nnc.kernels.Random.uniform(mixedSeed(seed, stream), i)}, so dropout masks repeat exactly.
+     */
+    record RandomUniform(Value seed, Shape shape, int stream) implements Op {
+        public RandomUniform {
+            Objects.requireNonNull(seed);
+            Objects.requireNonNull(shape);
+            if (stream < 0) throw new IllegalArgumentException("negative random stream " + stream);
+        }
+
+        /** The generator seed of one stream: {@code seed ^ (stream · 0x9E3779B9)} in 32-bit arithmetic. */
+        public static int mixedSeed(int seed, int stream) {
+            return seed ^ (stream * 0x9E3779B9);
+        }
+
+        public List<Value> operands() {
+            return List.of(seed);
+        }
+
+        public String mnemonic() {
+            return "random_uniform";
+        }
+    }
+
+    /** The gradient of {@link Conv2d} with respect to its input (also the transposed convolution). */
+    record Conv2dInputGrad(Value dy, Value weight, Shape inputShape, int strideH, int strideW, int padH, int padW) implements Op {
+        public Conv2dInputGrad {
+            Objects.requireNonNull(dy);
+            Objects.requireNonNull(weight);
+            Objects.requireNonNull(inputShape);
+            if (strideH < 1 || strideW < 1 || padH < 0 || padW < 0) throw new IllegalArgumentException("bad conv2d stride or padding");
+        }
+
+        public List<Value> operands() {
+            return List.of(dy, weight);
+        }
+
+        public String mnemonic() {
+            return "conv2d_input_grad";
+        }
+    }
+
+    /** The gradient of {@link Conv2d} with respect to its weight, summed over the batch. */
+    record Conv2dWeightGrad(Value x, Value dy, Shape weightShape, int strideH, int strideW, int padH, int padW) implements Op {
+        public Conv2dWeightGrad {
+            Objects.requireNonNull(x);
+            Objects.requireNonNull(dy);
+            Objects.requireNonNull(weightShape);
+            if (strideH < 1 || strideW < 1 || padH < 0 || padW < 0) throw new IllegalArgumentException("bad conv2d stride or padding");
+        }
+
+        public List<Value> operands() {
+            return List.of(x, dy);
+        }
+
+        public String mnemonic() {
+            return "conv2d_weight_grad";
+        }
+    }
+
+    /** The gradient of {@link Pool2d} with respect to its input {@code x}, given the output gradient {@code dy}. */
+    record Pool2dGrad(PoolKind kind, Value x, Value dy, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) implements Op {
+        public Pool2dGrad {
+            Objects.requireNonNull(kind);
+            Objects.requireNonNull(x);
+            Objects.requireNonNull(dy);
+        }
+
+        public List<Value> operands() {
+            return List.of(x, dy);
+        }
+
+        public String mnemonic() {
+            return kind.mnemonic() + "_grad";
         }
     }
 }

@@ -25,6 +25,41 @@ public final class TypeInference {
             }
             case Op.Reshape r -> reshape(r);
             case Op.Constant c -> TensorType.f32(Shape.scalar());
+            case Op.Broadcast b -> {
+                Shape from = requireF32("broadcast", b.x().type()).shape();
+                Shape result = broadcast("broadcast", from, b.shape());
+                if (!result.equals(b.shape())) throw new TypeError("broadcast cannot expand " + from + " to " + b.shape());
+                yield TensorType.f32(result);
+            }
+            case Op.SizeOf s -> TensorType.f32(Shape.scalar());
+            case Op.OneHot o -> {
+                if (o.labels().type().dtype() != DType.I32) throw new TypeError("one_hot expects i32 labels, got " + o.labels().type());
+                List<Dim> dims = new ArrayList<>(o.labels().shape().dims());
+                dims.add(Dim.of(o.classes()));
+                yield TensorType.f32(new Shape(dims));
+            }
+            case Op.RandomUniform r -> {
+                TensorType seed = r.seed().type();
+                if (seed.dtype() != DType.I32 || seed.rank() != 0) throw new TypeError("random_uniform expects an i32 scalar seed, got " + seed);
+                yield TensorType.f32(r.shape());
+            }
+            case Op.Conv2dInputGrad g -> {
+                TensorType forward = conv2d(new Op.Conv2d(new Value("x", TensorType.f32(g.inputShape())), g.weight(),
+                        g.strideH(), g.strideW(), g.padH(), g.padW()));
+                requireSame("conv2d_input_grad", forward, g.dy().type());
+                yield TensorType.f32(g.inputShape());
+            }
+            case Op.Conv2dWeightGrad g -> {
+                TensorType forward = conv2d(new Op.Conv2d(g.x(), new Value("w", TensorType.f32(g.weightShape())),
+                        g.strideH(), g.strideW(), g.padH(), g.padW()));
+                requireSame("conv2d_weight_grad", forward, g.dy().type());
+                yield TensorType.f32(g.weightShape());
+            }
+            case Op.Pool2dGrad g -> {
+                TensorType forward = pool2d(new Op.Pool2d(g.kind(), g.x(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.padH(), g.padW()));
+                requireSame(g.mnemonic(), forward, g.dy().type());
+                yield g.x().type();
+            }
         };
     }
 
@@ -51,6 +86,10 @@ public final class TypeInference {
             }
         }
         return new Shape(dims);
+    }
+
+    private static void requireSame(String what, TensorType expected, TensorType actual) {
+        if (!expected.equals(actual)) throw new TypeError(what + " expects an output gradient of type " + expected + ", got " + actual);
     }
 
     private static TensorType requireF32(String what, TensorType t) {

@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Checks the invariants every pass relies on: names are unique, every operand is defined before it is used,
- * every node's type is what its operands give, and inputs and outputs have the batch dimension only as a
- * plain leading {@code B} (the runtime's contract).
+ * every node's type is what its operands give, updates replace parameters with values of their type, and inputs
+ * and outputs have the batch dimension only as a plain leading {@code B} (the runtime's contract).
  */
 public final class Verifier {
 
@@ -40,6 +40,15 @@ public final class Verifier {
             define(n.out(), defined, names, problems);
         }
         if (g.outputs().isEmpty()) problems.add("graph " + g.name() + " has no outputs");
+        Set<Value> params = new HashSet<>();
+        for (Param p : g.params()) params.add(p.value());
+        for (Map.Entry<Value, Value> e : g.updates().entrySet()) {
+            if (!params.contains(e.getKey())) problems.add("update of " + e.getKey() + ", which is not a parameter");
+            if (!defined.contains(e.getValue())) problems.add("update of " + e.getKey() + " refers to undefined " + e.getValue());
+            if (!e.getKey().type().equals(e.getValue().type())) {
+                problems.add("update of " + e.getKey() + ": " + e.getKey().type() + " with " + e.getValue().type());
+            }
+        }
         for (Map.Entry<String, Value> e : g.outputs().entrySet()) {
             if (!defined.contains(e.getValue())) problems.add("output " + e.getKey() + " refers to undefined " + e.getValue());
             checkInterface("output " + e.getKey() + " =", e.getValue(), problems);

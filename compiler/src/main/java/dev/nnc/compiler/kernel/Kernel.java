@@ -82,4 +82,70 @@ public sealed interface Kernel {
                     + " pad=" + padH + "x" + padW + " " + y + " = " + x;
         }
     }
+
+    /** The gradient of a convolution with respect to its input (transposed convolution), through col2im. */
+    record ConvInputGrad(List<String> computes, Dim n, int c, int h, int w, int k, int kh, int kw, int strideH, int strideW,
+                         int padH, int padW, Operand dy, Operand weight, Operand dx, Operand scratch) implements Kernel {
+        public ConvInputGrad {
+            computes = List.copyOf(computes);
+        }
+
+        @Override
+        public String toString() {
+            return "conv2d_input_grad n=" + n + " c=" + c + " " + h + "x" + w + " k=" + k + " " + kh + "x" + kw + " stride=" + strideH + "x" + strideW
+                    + " pad=" + padH + "x" + padW + " " + dx + " = " + dy + " ⋆ᵀ " + weight + " scratch " + scratch;
+        }
+    }
+
+    /** The gradient of a convolution with respect to its weight, summed over the batch. */
+    record ConvWeightGrad(List<String> computes, Dim n, int c, int h, int w, int k, int kh, int kw, int strideH, int strideW,
+                          int padH, int padW, Operand x, Operand dy, Operand dw, Operand scratch) implements Kernel {
+        public ConvWeightGrad {
+            computes = List.copyOf(computes);
+        }
+
+        @Override
+        public String toString() {
+            return "conv2d_weight_grad n=" + n + " c=" + c + " " + h + "x" + w + " k=" + k + " " + kh + "x" + kw + " stride=" + strideH + "x" + strideW
+                    + " pad=" + padH + "x" + padW + " " + dw + " = " + x + " ⋆ " + dy + " scratch " + scratch;
+        }
+    }
+
+    /** The gradient of pooling with respect to its input. */
+    record PoolGrad(List<String> computes, Op.PoolKind kind, Dim n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                    int padH, int padW, Operand x, Operand dy, Operand dx) implements Kernel {
+        public PoolGrad {
+            computes = List.copyOf(computes);
+        }
+
+        @Override
+        public String toString() {
+            return kind.mnemonic() + "_grad n=" + n + " c=" + c + " " + h + "x" + w + " window " + kh + "x" + kw + " stride=" + strideH + "x" + strideW
+                    + " pad=" + padH + "x" + padW + " " + dx + " = " + x + ", " + dy;
+        }
+    }
+
+    /** One-hot rows from i32 labels. */
+    record OneHot(List<String> computes, Dim rows, int classes, Operand labels, Operand out) implements Kernel {
+        public OneHot {
+            computes = List.copyOf(computes);
+        }
+
+        @Override
+        public String toString() {
+            return "one_hot rows=" + rows + " classes=" + classes + " " + out + " = " + labels;
+        }
+    }
+
+    /** Uniform [0, 1) numbers from the i32 seed at {@code seed}, mixed with {@code stream}. */
+    record Uniform(List<String> computes, Dim count, Operand seed, int stream, Operand out) implements Kernel {
+        public Uniform {
+            computes = List.copyOf(computes);
+        }
+
+        @Override
+        public String toString() {
+            return "uniform count=" + count + " seed=" + seed + " stream=" + stream + " " + out;
+        }
+    }
 }

@@ -40,6 +40,14 @@ public sealed interface LoopExpr {
         }
     }
 
+    /** The size of a dimension as a float; a batch dimension is known only at run time. */
+    record DimValue(Dim dim) implements LoopExpr {
+        @Override
+        public String toString() {
+            return "size(" + dim + ")";
+        }
+    }
+
     record Const(float value) implements LoopExpr {
         @Override
         public String toString() {

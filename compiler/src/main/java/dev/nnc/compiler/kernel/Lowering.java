@@ -26,7 +26,7 @@ public final class Lowering {
     private final List<Buffer> buffers = new ArrayList<>();
     private final List<Kernel> kernels = new ArrayList<>();
     private final Map<Value, Operand> placed = new HashMap<>();
-    private final Map<Value, Float> constants = new HashMap<>();
+    private final Map<Value, LoopExpr> inlined = new HashMap<>();
 
     private Lowering(Graph graph) {
         this.graph = graph;
@@ -53,31 +53,76 @@ public final class Lowering {
         for (Node n : graph.nodes()) lower(n, materialize);
         Map<String, Operand> outputs = new LinkedHashMap<>();
         graph.outputs().forEach((name, v) -> outputs.put(name, placed.get(v)));
+        // A step ends by storing each updated parameter; every read of the old values has happened by then.
+        graph.updates().forEach((param, next) -> kernels.add(new Kernel.Loop(List.of("update " + param), param.shape().dims(),
+                placed.get(param), param.shape().strides(1), read(next, param.shape()))));
         return new KernelProgram(graph.name(), graph.maxBatch(), buffers, kernels, inputs, outputs, params);
     }
 
-    /** Constants read by something other than a loop kernel (or returned) need a buffer of their own. */
+    /** Scalars read by something other than a loop kernel (or returned) need a buffer of their own. */
     private Set<Value> constantsNeedingBuffers() {
         Set<Value> needed = new HashSet<>(graph.outputs().values());
         for (Node n : graph.nodes()) {
-            if (!(n.op() instanceof Op.Unary || n.op() instanceof Op.Binary || n.op() instanceof Op.Reduce)) {
+            if (!(n.op() instanceof Op.Unary || n.op() instanceof Op.Binary || n.op() instanceof Op.Reduce || n.op() instanceof Op.Broadcast)) {
                 needed.addAll(n.op().operands());
             }
         }
         return needed;
     }
 
+    /** A scalar known without reading memory: inlined into the loops that read it, stored only if something else needs it. */
+    private void inline(Value out, LoopExpr value, Set<Value> materialize) {
+        inlined.put(out, value);
+        if (materialize.contains(out)) {
+            Operand o = arenaFor(out);
+            kernels.add(new Kernel.Loop(List.of(out.toString()), List.of(), o, new long[0], value));
+            placed.put(out, o);
+        }
+    }
+
     private void lower(Node n, Set<Value> materialize) {
         Value out = n.out();
         List<String> computes = List.of(out.toString());
         switch (n.op()) {
-            case Op.Constant c -> {
-                constants.put(out, c.value());
-                if (materialize.contains(out)) {
-                    Operand o = arenaFor(out);
-                    kernels.add(new Kernel.Loop(computes, List.of(), o, new long[0], new LoopExpr.Const(c.value())));
-                    placed.put(out, o);
-                }
+            case Op.Constant c -> inline(out, new LoopExpr.Const(c.value()), materialize);
+            case Op.SizeOf s -> inline(out, new LoopExpr.DimValue(s.dim()), materialize);
+            case Op.Broadcast b -> elementwise(out, read(b.x(), out.shape()));
+            case Op.OneHot o -> {
+                Operand y = arenaFor(out);
+                kernels.add(new Kernel.OneHot(computes, size(o.labels().shape()), o.classes(), placed.get(o.labels()), y));
+                placed.put(out, y);
+            }
+            case Op.RandomUniform r -> {
+                Operand y = arenaFor(out);
+                kernels.add(new Kernel.Uniform(computes, size(out.shape()), placed.get(r.seed()), r.stream(), y));
+                placed.put(out, y);
+            }
+            case Op.Conv2dInputGrad c -> {
+                Shape x = c.inputShape();
+                Shape w = c.weight().shape();
+                int ch = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3), kh = (int) w.size(2), kw = (int) w.size(3);
+                Operand scratch = scratch(out, Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW()));
+                Operand dx = arenaFor(out);
+                kernels.add(new Kernel.ConvInputGrad(computes, x.dim(0), ch, h, wd, (int) w.size(0), kh, kw, c.strideH(), c.strideW(),
+                        c.padH(), c.padW(), placed.get(c.dy()), placed.get(c.weight()), dx, scratch));
+                placed.put(out, dx);
+            }
+            case Op.Conv2dWeightGrad c -> {
+                Shape x = c.x().shape();
+                Shape w = c.weightShape();
+                int ch = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3), kh = (int) w.size(2), kw = (int) w.size(3);
+                Operand scratch = scratch(out, Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW()));
+                Operand dw = arenaFor(out);
+                kernels.add(new Kernel.ConvWeightGrad(computes, x.dim(0), ch, h, wd, (int) w.size(0), kh, kw, c.strideH(), c.strideW(),
+                        c.padH(), c.padW(), placed.get(c.x()), placed.get(c.dy()), dw, scratch));
+                placed.put(out, dw);
+            }
+            case Op.Pool2dGrad p -> {
+                Shape x = p.x().shape();
+                Operand dx = arenaFor(out);
+                kernels.add(new Kernel.PoolGrad(computes, p.kind(), x.dim(0), (int) x.size(1), (int) x.size(2), (int) x.size(3),
+                        p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), placed.get(p.x()), placed.get(p.dy()), dx));
+                placed.put(out, dx);
             }
             case Op.Reshape r -> placed.put(out, placed.get(r.x()));
             case Op.Unary u -> elementwise(out, new LoopExpr.Unary(u.kind(), read(u.x(), out.shape())));
@@ -106,8 +151,7 @@ public final class Lowering {
                 Shape x = c.x().shape();
                 Shape w = c.weight().shape();
                 int ch = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3), kh = (int) w.size(2), kw = (int) w.size(3);
-                long scratchFloats = Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW());
-                Operand scratch = new Operand(buffer(out.name() + " scratch", Buffer.Memory.ARENA, Dim.of(scratchFloats)), 0);
+                Operand scratch = scratch(out, Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW()));
                 Operand y = arenaFor(out);
                 kernels.add(new Kernel.Conv(computes, x.dim(0), ch, h, wd, (int) w.size(0), kh, kw, c.strideH(), c.strideW(),
                         c.padH(), c.padW(), placed.get(c.x()), placed.get(c.weight()), y, scratch));
@@ -129,11 +173,15 @@ public final class Lowering {
         placed.put(out, o);
     }
 
-    /** A load of {@code v} broadcast to {@code loop}, or the constant itself. */
+    /** A load of {@code v} broadcast to {@code loop}, or the inlined scalar itself. */
     private LoopExpr read(Value v, Shape loop) {
-        Float c = constants.get(v);
-        if (c != null) return new LoopExpr.Const(c);
+        LoopExpr known = inlined.get(v);
+        if (known != null) return known;
         return new LoopExpr.Load(placed.get(v), broadcastStrides(v.shape(), loop));
+    }
+
+    private Operand scratch(Value forValue, long floats) {
+        return new Operand(buffer(forValue.name() + " scratch", Buffer.Memory.ARENA, Dim.of(floats)), 0);
     }
 
     /** Strides of {@code s} (row-major) right-aligned to the loop dims, 0 where {@code s} is broadcast. */

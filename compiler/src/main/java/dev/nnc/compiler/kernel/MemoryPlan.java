@@ -51,7 +51,7 @@ public record MemoryPlan(Map<Integer, Long> byteOffsets, long arenaBytes) {
         return bytes / 4 + o.offset();
     }
 
-    static long align(long bytes) {
+    public static long align(long bytes) {
         return (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
     }
 }

@@ -25,20 +25,6 @@ public record Span(int line, int col, int endLine, int endCol) {
         }
     }
 
-    /** The smallest span covering both {@code this} and {@code other}. */
-    public Span to(Span other) {
-        if (isSynthetic()) {
-            return other;
-        }
-        if (other.isSynthetic()) {
-            return this;
-        }
-        boolean thisStartsFirst = line < other.line || (line == other.line && col <= other.col);
-        boolean thisEndsLast = endLine > other.endLine || (endLine == other.endLine && endCol >= other.endCol);
-        return new Span(thisStartsFirst ? line : other.line, thisStartsFirst ? col : other.col,
-                thisEndsLast ? endLine : other.endLine, thisEndsLast ? endCol : other.endCol);
-    }
-
     /** True for {@link #SYNTHETIC}. */
     public boolean isSynthetic() {
         return line == 0;

@@ -1,0 +1,65 @@
+package dev.nnc.compiler.train;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Objects;
+
+/**
+ * The files {@code nnc train -o OUT.safetensors} writes, all derived from {@code OUT}: the best weights, the
+ * latest checkpoint {@code OUT.ckpt.safetensors}, {@code OUT.metrics.csv} and {@code OUT.curves.png}.
+ *
+ * @param weights the final weights file ({@code OUT})
+ */
+public record OutputFiles(Path weights) {
+
+    /** Produces a file's bytes. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    public OutputFiles {
+        Objects.requireNonNull(weights, "weights");
+        if (weights.getFileName() == null) {
+            throw new IllegalArgumentException("output path " + weights + " has no file name");
+        }
+    }
+
+    /** {@code OUT} with {@code .ckpt.safetensors} in place of {@code .safetensors}. */
+    public Path checkpoint() {
+        return sibling(".ckpt.safetensors");
+    }
+
+    /** {@code OUT} with {@code .metrics.csv} in place of {@code .safetensors}. */
+    public Path metrics() {
+        return sibling(".metrics.csv");
+    }
+
+    /** {@code OUT} with {@code .curves.png} in place of {@code .safetensors}. */
+    public Path curves() {
+        return sibling(".curves.png");
+    }
+
+    /** Writes {@code content} to a temporary file beside {@code target}, then renames it over {@code target} atomically. */
+    public static void writeAtomically(Path target, Content content) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path tmp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                content.writeTo(out);
+            }
+            Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private Path sibling(String suffix) {
+        String name = weights.getFileName().toString();
+        String base = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        return weights.resolveSibling(base + suffix);
+    }
+}
