@@ -21,6 +21,7 @@ import dev.nnc.dsl.ast.Program;
 import dev.nnc.dsl.ast.SourceFile;
 import dev.nnc.dsl.ast.TrainDecl;
 import dev.nnc.runtime.ArtifactWriter;
+import dev.nnc.runtime.Hyperparameters;
 import dev.nnc.runtime.Manifest;
 import dev.nnc.runtime.Safetensors;
 import dev.nnc.runtime.TensorSpec;
@@ -147,19 +148,45 @@ public final class Compiler {
         flags.put("opt", "O0");
         flags.put("max_batch", Integer.toString(g.maxBatch()));
         flags.put("weights", c.options().weights() == null ? "seed " + c.options().seed() : c.options().weights().getFileName().toString());
+        long arenaBytes = Math.max(c.plan().arenaBytes(), c.training().map(t -> t.plan().arenaBytes()).orElse(0L));
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, VERSION, flags, g.name(), c.source().path(),
-                sha256(c.source().text()), c.className(), g.maxBatch(), c.plan().arenaBytes(),
+                sha256(c.source().text()), c.className(), g.maxBatch(), arenaBytes,
                 g.inputs().stream().map(Compiler::spec).toList(),
                 g.inputs().stream().map(v -> 4 * c.plan().floatIndex(ins.get(v.name()))).toList(),
                 g.outputs().entrySet().stream().map(e -> spec(e.getKey(), e.getValue())).toList(),
                 g.outputs().keySet().stream().map(name -> 4 * c.plan().floatIndex(outs.get(name))).toList(),
-                params, Map.of(), 0);
+                params, Map.of(), 0, c.training().map(Compiler::manifestTraining).orElse(null));
         ArtifactWriter.write(out, manifest, Map.of(c.className(), c.classFile()), params, Weights.segments(g, c.weights()),
                 IrPrinter.print(g));
     }
 
+    /** The manifest's description of the training entry point: batch inputs, hyperparameters, outputs, state layout. */
+    private static dev.nnc.runtime.Training manifestTraining(Training t) {
+        Graph g = t.graph();
+        MemoryPlan plan = t.plan();
+        Map<String, Operand> ins = t.kernels().inputs();
+        Map<String, Operand> outs = t.kernels().outputs();
+        List<Value> batch = g.inputs().stream().filter(v -> !Hyperparameters.NAMES.contains(v.name())).toList();
+        List<Value> hyper = g.inputs().stream().filter(v -> Hyperparameters.NAMES.contains(v.name())).toList();
+        OptimizerSpec o = t.optimizer();
+        dev.nnc.runtime.Training.Optimizer optimizer = new dev.nnc.runtime.Training.Optimizer(o.kind().dslName(), o.lr(), o.momentum(),
+                o.nesterov(), o.beta1(), o.beta2(), o.eps(), o.weightDecay(),
+                new dev.nnc.runtime.Training.Schedule(o.schedule().kind().dslName(), o.schedule().stepSize(), o.schedule().gamma(),
+                        o.schedule().tMax(), o.schedule().etaMin()));
+        return new dev.nnc.runtime.Training(
+                batch.stream().map(Compiler::spec).toList(),
+                batch.stream().map(v -> 4 * plan.floatIndex(ins.get(v.name()))).toList(),
+                hyper.stream().map(Compiler::spec).toList(),
+                hyper.stream().map(v -> 4 * plan.floatIndex(ins.get(v.name()))).toList(),
+                g.outputs().entrySet().stream().map(e -> spec(e.getKey(), e.getValue())).toList(),
+                g.outputs().keySet().stream().map(name -> 4 * plan.floatIndex(outs.get(name))).toList(),
+                t.slots().stream().map(p -> spec(p.value())).toList(),
+                t.slots().stream().map(p -> t.stateOffsets().get(p.name())).toList(),
+                t.stateBytes(), optimizer, t.settings());
+    }
+
     private static List<TensorSpec> paramSpecs(Graph g) {
-        return g.params().stream().map(Param::value).map(Compiler::spec).toList();
+        return g.weights().stream().map(Param::value).map(Compiler::spec).toList();
     }
 
     /** Where {@code weights.safetensors} will store each parameter (the same layout the writer uses). */

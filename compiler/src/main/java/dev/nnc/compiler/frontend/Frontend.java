@@ -37,6 +37,7 @@ import dev.nnc.dsl.ast.StrLit;
 import dev.nnc.dsl.ast.TensorTypeRef;
 import dev.nnc.dsl.ast.TrainDecl;
 import dev.nnc.runtime.DType;
+import dev.nnc.runtime.Hyperparameters;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -473,7 +474,7 @@ public final class Frontend {
 
     /** The i32 scalar input {@code seed} that makes dropout masks differ from step to step (created on first use). */
     Value dropoutSeed() {
-        if (dropoutSeed == null) dropoutSeed = graph.input("seed", new TensorType(DType.I32, Shape.scalar()));
+        if (dropoutSeed == null) dropoutSeed = graph.input(Hyperparameters.SEED, new TensorType(DType.I32, Shape.scalar()));
         return dropoutSeed;
     }
 

@@ -8,20 +8,16 @@ import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.TensorType;
 import dev.nnc.compiler.ir.Value;
+import dev.nnc.runtime.Hyperparameters;
 import java.util.Map;
 
 /**
  * Appends an optimizer's update to a training graph: for every weight, the new value (and new slot values) as
  * graph updates, following PyTorch's {@code torch.optim} formulas so results match step for step. The learning
- * rate and Adam's bias corrections are scalar inputs the runtime sets before each step (named as the runtime's
- * hyperparameter vocabulary); everything else is a constant baked into the graph.
+ * rate and Adam's bias corrections are scalar inputs the runtime sets before each step (named from
+ * {@link Hyperparameters}); everything else is a constant baked into the graph.
  */
 public final class Optimizers {
-
-    /** Names of the scalar inputs the runtime writes before every step. */
-    public static final String LR = "lr";
-    public static final String ADAM_BIAS1 = "adam_bias1";
-    public static final String ADAM_BIAS2_SQRT = "adam_bias2_sqrt";
 
     private final GraphBuilder b;
 
@@ -36,9 +32,9 @@ public final class Optimizers {
 
     private void run(OptimizerSpec spec, Map<Param, Value> gradients) {
         TensorType scalar = TensorType.f32(Shape.scalar());
-        Value lr = b.input(LR, scalar);
-        Value bias1 = spec.isAdam() ? b.input(ADAM_BIAS1, scalar) : null;
-        Value bias2Sqrt = spec.isAdam() ? b.input(ADAM_BIAS2_SQRT, scalar) : null;
+        Value lr = b.input(Hyperparameters.LR, scalar);
+        Value bias1 = spec.isAdam() ? b.input(Hyperparameters.ADAM_BIAS1, scalar) : null;
+        Value bias2Sqrt = spec.isAdam() ? b.input(Hyperparameters.ADAM_BIAS2_SQRT, scalar) : null;
         gradients.forEach((param, grad) -> {
             Value p = param.value();
             switch (spec.kind()) {
