@@ -27,8 +27,8 @@ import java.util.stream.Collectors;
  * descriptor must be the class itself, another class of the same artifact, or one of: {@code java/lang/Object},
  * {@code Math}, {@code Float}, {@code Integer}, {@code java/lang/foreign/MemorySegment}, {@code ValueLayout} (and its
  * {@code OfFloat}, {@code OfInt}), {@code java/nio/ByteOrder}, {@code jdk/incubator/vector/*},
- * {@code dev/nnc/kernels/*} and {@code dev/nnc/runtime/CompiledModel}. Refused besides: invokedynamic, method handles,
- * method types and dynamic constants; native methods; a super class other than {@code Object}; a class outside the
+ * {@code dev/nnc/kernels/*}, {@code dev/nnc/runtime/CompiledModel} and {@code dev/nnc/runtime/CompiledTrainer}.
+ * Refused besides: invokedynamic, method handles, method types and dynamic constants; native methods; a super class other than {@code Object}; a class outside the
  * artifact's package; {@code MemorySegment.reinterpret} (it would unbound memory access) and the monitor methods of
  * {@code Object}. Immutable and thread-safe.
  */
@@ -44,7 +44,8 @@ public final class ClassVerifier {
             "java/lang/foreign/ValueLayout$OfFloat",
             "java/lang/foreign/ValueLayout$OfInt",
             "java/nio/ByteOrder",
-            "dev/nnc/runtime/CompiledModel");
+            "dev/nnc/runtime/CompiledModel",
+            "dev/nnc/runtime/CompiledTrainer");
 
     private static final List<String> ALLOWED_PACKAGE_PREFIXES = List.of("jdk/incubator/vector/", "dev/nnc/kernels/");
 

@@ -16,7 +16,11 @@ import java.util.Set;
  *
  * <p>Inputs and outputs are planned at {@link #maxBatch()}; at a smaller batch {@code b} a batched buffer uses its
  * first {@code b · rowElements} elements. {@link #weightsFileOffset()} is the file offset of the local zip header of
- * {@code weights.safetensors}; the loader checks it against the header it finds there.
+ * {@code weights.safetensors}; the loader checks it against the header it finds there. {@link #training()} is present
+ * only in artifacts compiled with a {@code train} section; besides its own checks ({@link Training}), its batch inputs,
+ * hyperparameters and outputs must fit the arena at {@link #maxBatch()}, its batch inputs and hyperparameters (which
+ * a session writes together) must not overlap, its state must hold the parameters, and its slots must lie after the
+ * parameters and be named {@code <param>.<slot>} after one of them.
  *
  * @param formatVersion      the artifact format version; this runtime reads {@link #FORMAT_VERSION}
  * @param compilerVersion    the version of {@code nnc} that wrote the artifact
@@ -35,6 +39,7 @@ import java.util.Set;
  * @param params             parameters in declaration order, stored in this order in {@code weights.safetensors}
  * @param entrySha256        sha256 hex of every zip entry except {@code manifest.json}, by entry name
  * @param weightsFileOffset  file offset of the local header of the {@code weights.safetensors} entry
+ * @param training           the training entry point, or null for an inference-only artifact
  */
 public record Manifest(
         int formatVersion,
@@ -52,10 +57,14 @@ public record Manifest(
         List<Long> outputOffsets,
         List<TensorSpec> params,
         Map<String, String> entrySha256,
-        long weightsFileOffset) {
+        long weightsFileOffset,
+        Training training) {
 
     /** The artifact format version this runtime writes and reads. */
     public static final int FORMAT_VERSION = 1;
+
+    private static final String ARENA_OFFSET = "arena_offset";
+    private static final String STATE_OFFSET = "state_offset";
 
     public Manifest {
         Objects.requireNonNull(compilerVersion, "compilerVersion");
@@ -90,6 +99,36 @@ public record Manifest(
                 throw new IllegalArgumentException("parameter " + p + " is batched or declared twice");
             }
         }
+        if (training != null) {
+            checkTraining(training, params, maxBatch, arenaBytes);
+        }
+    }
+
+    /** An inference-only manifest: {@link #training()} is null. */
+    public Manifest(int formatVersion, String compilerVersion, Map<String, String> flags, String modelName, String sourceFile,
+                    String sourceSha256, String mainClass, int maxBatch, long arenaBytes, List<TensorSpec> inputs, List<Long> inputOffsets,
+                    List<TensorSpec> outputs, List<Long> outputOffsets, List<TensorSpec> params, Map<String, String> entrySha256,
+                    long weightsFileOffset) {
+        this(formatVersion, compilerVersion, flags, modelName, sourceFile, sourceSha256, mainClass, maxBatch, arenaBytes, inputs,
+                inputOffsets, outputs, outputOffsets, params, entrySha256, weightsFileOffset, null);
+    }
+
+    /** The bytes the parameters take at the start of the weights' data section and of a training state: their layout's end. */
+    public long paramBytes() {
+        return paramBytesOf(params);
+    }
+
+    private static long paramBytesOf(List<TensorSpec> params) {
+        long bytes = 0;
+        for (TensorSpec p : params) {
+            bytes = Math.addExact(bytes, p.byteSize(1));
+        }
+        return bytes;
+    }
+
+    /** Whether the artifact declares a training entry point. */
+    public boolean hasTraining() {
+        return training != null;
     }
 
     /** The package every class of the artifact must live in: the package of {@link #mainClass()}. */
@@ -100,7 +139,7 @@ public record Manifest(
     /** This manifest with the packaging facts the artifact writer fills in. */
     public Manifest withPackaging(Map<String, String> entrySha256, long weightsFileOffset) {
         return new Manifest(formatVersion, compilerVersion, flags, modelName, sourceFile, sourceSha256, mainClass, maxBatch,
-                arenaBytes, inputs, inputOffsets, outputs, outputOffsets, params, entrySha256, weightsFileOffset);
+                arenaBytes, inputs, inputOffsets, outputs, outputOffsets, params, entrySha256, weightsFileOffset, training);
     }
 
     /** The {@code manifest.json} text, pretty-printed with a stable key order. */
@@ -120,6 +159,9 @@ public record Manifest(
         json.put("params", params.stream().map(TensorSpec::toJson).toList());
         json.put("weights_file_offset", weightsFileOffset);
         json.put("entry_sha256", new LinkedHashMap<>(entrySha256));
+        if (training != null) {
+            json.put("training", trainingJson(training));
+        }
         return Json.write(json);
     }
 
@@ -137,7 +179,7 @@ public record Manifest(
         if (!(root instanceof Map<?, ?> map)) {
             throw new ArtifactException("manifest.json must hold a JSON object, got " + Json.typeName(root) + "; " + ArtifactException.RECOMPILE);
         }
-        Fields f = new Fields(map);
+        Fields f = new Fields(map, "");
         long version = f.integer("format_version");
         if (version != FORMAT_VERSION) {
             throw new ArtifactException("artifact format version " + version + " is not supported: this runtime reads version "
@@ -154,23 +196,120 @@ public record Manifest(
             params.add(f.spec("params", p));
         }
         try {
+            Training training = map.get("training") == null ? null : readTraining(f.object("training"));
             return new Manifest((int) version, f.string("compiler_version"), f.stringMap("flags"), f.string("model_name"),
                     f.string("source_file"), f.string("source_sha256"), f.string("main_class"), f.intValue("max_batch"),
                     f.integer("arena_bytes"), inputs, inputOffsets, outputs, outputOffsets, params, f.stringMap("entry_sha256"),
-                    f.integer("weights_file_offset"));
+                    f.integer("weights_file_offset"), training);
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ArtifactException("manifest.json is inconsistent: " + e.getMessage() + "; " + ArtifactException.RECOMPILE);
         }
     }
 
     private static List<Object> placedSpecs(List<TensorSpec> specs, List<Long> offsets) {
+        return placedSpecs(specs, offsets, ARENA_OFFSET);
+    }
+
+    private static List<Object> placedSpecs(List<TensorSpec> specs, List<Long> offsets, String offsetKey) {
         List<Object> list = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
             Map<String, Object> json = specs.get(i).toJson();
-            json.put("arena_offset", offsets.get(i));
+            json.put(offsetKey, offsets.get(i));
             list.add(json);
         }
         return list;
+    }
+
+    private static Map<String, Object> trainingJson(Training t) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("inputs", placedSpecs(t.inputs(), t.inputOffsets()));
+        json.put("hyper", placedSpecs(t.hyper(), t.hyperOffsets()));
+        json.put("outputs", placedSpecs(t.outputs(), t.outputOffsets()));
+        json.put("slots", placedSpecs(t.slots(), t.slotOffsets(), STATE_OFFSET));
+        json.put("state_bytes", t.stateBytes());
+        Training.Optimizer o = t.optimizer();
+        Map<String, Object> optimizer = new LinkedHashMap<>();
+        optimizer.put("kind", o.kind());
+        optimizer.put("lr", o.lr());
+        optimizer.put("momentum", o.momentum());
+        optimizer.put("nesterov", o.nesterov());
+        optimizer.put("beta1", o.beta1());
+        optimizer.put("beta2", o.beta2());
+        optimizer.put("eps", o.eps());
+        optimizer.put("weight_decay", o.weightDecay());
+        Training.Schedule s = o.schedule();
+        Map<String, Object> schedule = new LinkedHashMap<>();
+        schedule.put("kind", s.kind());
+        schedule.put("step_size", (long) s.stepSize());
+        schedule.put("gamma", s.gamma());
+        schedule.put("t_max", (long) s.tMax());
+        schedule.put("eta_min", s.etaMin());
+        optimizer.put("schedule", schedule);
+        json.put("optimizer", optimizer);
+        json.put("settings", new LinkedHashMap<>(t.settings()));
+        return json;
+    }
+
+    private static Training readTraining(Fields t) throws ArtifactException {
+        List<TensorSpec> inputs = new ArrayList<>();
+        List<Long> inputOffsets = new ArrayList<>();
+        List<TensorSpec> hyper = new ArrayList<>();
+        List<Long> hyperOffsets = new ArrayList<>();
+        List<TensorSpec> outputs = new ArrayList<>();
+        List<Long> outputOffsets = new ArrayList<>();
+        List<TensorSpec> slots = new ArrayList<>();
+        List<Long> slotOffsets = new ArrayList<>();
+        t.placedSpecs("inputs", inputs, inputOffsets);
+        t.placedSpecs("hyper", hyper, hyperOffsets);
+        t.placedSpecs("outputs", outputs, outputOffsets);
+        t.placedSpecs("slots", slots, slotOffsets, STATE_OFFSET);
+        Fields o = t.object("optimizer");
+        Fields s = o.object("schedule");
+        Training.Schedule schedule = new Training.Schedule(s.string("kind"), s.intValue("step_size"), s.number("gamma"),
+                s.intValue("t_max"), s.number("eta_min"));
+        Training.Optimizer optimizer = new Training.Optimizer(o.string("kind"), o.number("lr"), o.number("momentum"),
+                o.bool("nesterov"), o.number("beta1"), o.number("beta2"), o.number("eps"), o.number("weight_decay"), schedule);
+        return new Training(inputs, inputOffsets, hyper, hyperOffsets, outputs, outputOffsets, slots, slotOffsets,
+                t.integer("state_bytes"), optimizer, t.stringMap("settings"));
+    }
+
+    /** The checks on {@code training} that need the rest of the manifest. */
+    private static void checkTraining(Training training, List<TensorSpec> params, int maxBatch, long arenaBytes) {
+        checkPlacement("training input", training.inputs(), training.inputOffsets(), maxBatch, arenaBytes);
+        checkPlacement("hyperparameter", training.hyper(), training.hyperOffsets(), maxBatch, arenaBytes);
+        checkPlacement("training output", training.outputs(), training.outputOffsets(), maxBatch, arenaBytes);
+        List<TensorSpec> written = new ArrayList<>(training.inputs());
+        written.addAll(training.hyper());
+        List<Long> writtenOffsets = new ArrayList<>(training.inputOffsets());
+        writtenOffsets.addAll(training.hyperOffsets());
+        for (int i = 0; i < written.size(); i++) {
+            for (int j = i + 1; j < written.size(); j++) {
+                long beginI = writtenOffsets.get(i);
+                long beginJ = writtenOffsets.get(j);
+                if (beginI < beginJ + written.get(j).byteSize(maxBatch) && beginJ < beginI + written.get(i).byteSize(maxBatch)) {
+                    throw new IllegalArgumentException("training " + written.get(i) + " at arena offset " + beginI + " overlaps "
+                            + written.get(j) + " at " + beginJ + " at batch " + maxBatch);
+                }
+            }
+        }
+        long paramBytes = paramBytesOf(params);
+        if (training.stateBytes() < paramBytes) {
+            throw new IllegalArgumentException("training state of " + training.stateBytes() + " bytes cannot hold the " + paramBytes
+                    + " bytes of parameters");
+        }
+        for (int i = 0; i < training.slots().size(); i++) {
+            TensorSpec slot = training.slots().get(i);
+            long offset = training.slotOffsets().get(i);
+            if (offset < paramBytes) {
+                throw new IllegalArgumentException("slot " + slot + " at state offset " + offset + " overlaps the parameters, which take "
+                        + "state bytes [0, " + paramBytes + ")");
+            }
+            boolean namesAParam = params.stream()
+                    .anyMatch(p -> slot.name().startsWith(p.name() + ".") && slot.name().length() > p.name().length() + 1);
+            if (!namesAParam) {
+                throw new IllegalArgumentException("slot " + slot.name() + " is not named <param>.<slot> after a parameter of the model");
+            }
+        }
     }
 
     private static void checkPlacement(String kind, List<TensorSpec> specs, List<Long> offsets, int maxBatch, long arenaBytes) {
@@ -204,19 +343,50 @@ public record Manifest(
         return true;
     }
 
-    /** Typed access to the fields of the manifest's JSON object, with messages naming the field. */
-    private record Fields(Map<?, ?> map) {
+    /**
+     * Typed access to the fields of a JSON object of the manifest, with messages naming the field by its dotted path.
+     *
+     * @param path the object's path from the root followed by a dot, {@code ""} for the root
+     */
+    private record Fields(Map<?, ?> map, String path) {
 
         private Object get(String key) throws ArtifactException {
             if (!map.containsKey(key)) {
-                throw new ArtifactException("manifest.json has no field \"" + key + "\"; " + ArtifactException.RECOMPILE);
+                throw new ArtifactException("manifest.json has no field \"" + path + key + "\"; " + ArtifactException.RECOMPILE);
             }
             return map.get(key);
         }
 
         private ArtifactException illTyped(String key, String expected, Object value) {
-            return new ArtifactException("manifest.json field \"" + key + "\" must be " + expected + ", got " + Json.typeName(value)
+            return new ArtifactException("manifest.json field \"" + path + key + "\" must be " + expected + ", got " + Json.typeName(value)
                     + "; " + ArtifactException.RECOMPILE);
+        }
+
+        Fields object(String key) throws ArtifactException {
+            Object value = get(key);
+            if (value instanceof Map<?, ?> m) {
+                return new Fields(m, path + key + ".");
+            }
+            throw illTyped(key, "an object", value);
+        }
+
+        double number(String key) throws ArtifactException {
+            Object value = get(key);
+            if (value instanceof Long l) {
+                return l;
+            }
+            if (value instanceof Double d) {
+                return d;
+            }
+            throw illTyped(key, "a number", value);
+        }
+
+        boolean bool(String key) throws ArtifactException {
+            Object value = get(key);
+            if (value instanceof Boolean b) {
+                return b;
+            }
+            throw illTyped(key, "a boolean", value);
         }
 
         String string(String key) throws ArtifactException {
@@ -238,7 +408,7 @@ public record Manifest(
         int intValue(String key) throws ArtifactException {
             long value = integer(key);
             if (value != (int) value) {
-                throw new ArtifactException("manifest.json field \"" + key + "\" = " + value + " is out of range; " + ArtifactException.RECOMPILE);
+                throw new ArtifactException("manifest.json field \"" + path + key + "\" = " + value + " is out of range; " + ArtifactException.RECOMPILE);
             }
             return (int) value;
         }
@@ -270,16 +440,20 @@ public record Manifest(
             try {
                 return TensorSpec.fromJson(json);
             } catch (IllegalArgumentException | ArithmeticException e) {
-                throw new ArtifactException("manifest.json field \"" + key + "\" has a bad tensor: " + e.getMessage() + "; "
+                throw new ArtifactException("manifest.json field \"" + path + key + "\" has a bad tensor: " + e.getMessage() + "; "
                         + ArtifactException.RECOMPILE);
             }
         }
 
         void placedSpecs(String key, List<TensorSpec> specs, List<Long> offsets) throws ArtifactException {
+            placedSpecs(key, specs, offsets, ARENA_OFFSET);
+        }
+
+        void placedSpecs(String key, List<TensorSpec> specs, List<Long> offsets, String offsetKey) throws ArtifactException {
             for (Object item : array(key)) {
                 specs.add(spec(key, item));
-                if (!(((Map<?, ?>) item).get("arena_offset") instanceof Long offset)) {
-                    throw illTyped(key + "[].arena_offset", "an integer", ((Map<?, ?>) item).get("arena_offset"));
+                if (!(((Map<?, ?>) item).get(offsetKey) instanceof Long offset)) {
+                    throw illTyped(key + "[]." + offsetKey, "an integer", ((Map<?, ?>) item).get(offsetKey));
                 }
                 offsets.add(offset);
             }

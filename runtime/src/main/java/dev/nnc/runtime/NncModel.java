@@ -34,6 +34,10 @@ import java.util.zip.ZipFile;
  * {@link ClassVerifier}, defines them in a fresh class loader and instantiates the main class. A model is immutable
  * and safe to share between threads; each thread runs it through its own {@link Session}. Closing the model unmaps
  * the weights: sessions of a closed model throw IllegalStateException.
+ *
+ * <p>{@link #load(Path, Path)} runs the artifact with other weights (e.g. trained ones), copied once into an aligned
+ * native segment. An artifact compiled with a {@code train} section {@link #isTrainable() is trainable}: each thread
+ * trains it through its own {@link TrainingSession}, which owns a mutable copy of the weights.
  */
 public final class NncModel implements AutoCloseable {
 
@@ -51,6 +55,34 @@ public final class NncModel implements AutoCloseable {
         this.arena = arena;
         this.weights = weights;
         this.compiled = compiled;
+    }
+
+    /**
+     * Loads and verifies an artifact like {@link #load(Path)}, then runs it with the parameters in {@code weights} instead
+     * of its own: a safetensors file holding exactly the model's parameters (same names, dtypes and shapes, in any
+     * order), as {@link TrainingSession#saveWeights} writes. They are copied once into a 64-byte aligned native
+     * segment laid out like the artifact's data section.
+     *
+     * @throws ArtifactException if the artifact cannot be loaded, or {@code weights} cannot be read, lacks a parameter,
+     *                           holds a tensor that is not one, or holds one with another dtype or shape (the message
+     *                           names the tensor)
+     */
+    public static NncModel load(Path artifact, Path weights) throws ArtifactException {
+        NncModel model = load(artifact);
+        boolean loaded = false;
+        try {
+            List<TensorSpec> params = model.manifest.params();
+            MemorySegment copy = model.arena.allocate(model.manifest.paramBytes(), Safetensors.ALIGNMENT);
+            StoredTensors.copyInto(weights, params, Safetensors.layout(params), copy, "weights file " + weights);
+            loaded = true;
+            return new NncModel(model.manifest, model.arena, copy.asReadOnly(), model.compiled);
+        } catch (ArtifactException e) {
+            throw new ArtifactException("cannot load " + artifact + " with weights " + weights + ": " + e.getMessage(), e.getCause());
+        } finally {
+            if (!loaded) {
+                model.close();
+            }
+        }
     }
 
     /** Loads and verifies an artifact; any problem with it is an ArtifactException that says what is wrong. */
@@ -82,7 +114,10 @@ public final class NncModel implements AutoCloseable {
         return manifest.params();
     }
 
-    /** The read-only, memory-mapped data section of {@code weights.safetensors}; invalid once the model is closed. */
+    /**
+     * The read-only weights the model runs with, laid out like the data section of {@code weights.safetensors}: that
+     * section memory-mapped, or the aligned copy {@link #load(Path, Path)} made. Invalid once the model is closed.
+     */
     public MemorySegment weights() {
         ensureOpen();
         return weights;
@@ -99,6 +134,42 @@ public final class NncModel implements AutoCloseable {
         return new Session(this);
     }
 
+    /** Whether the artifact has a training entry point: its manifest has a {@code training} section. */
+    public boolean isTrainable() {
+        return manifest.hasTraining();
+    }
+
+    /**
+     * A new training session for the calling thread, starting from this model's weights with zero optimizer slots, at
+     * step 0 and epoch 0; close it when done.
+     *
+     * @throws IllegalStateException if the model is closed or not {@link #isTrainable() trainable}
+     */
+    public TrainingSession newTrainingSession() {
+        requireTrainable();
+        return new TrainingSession(this);
+    }
+
+    /**
+     * A new training session for the calling thread that resumes from {@code checkpoint}, a file written by
+     * {@link TrainingSession#saveCheckpoint}: its parameters, slots, step, epoch and metadata.
+     *
+     * @throws ArtifactException     if the checkpoint cannot be read, or does not hold exactly this model's parameters and
+     *                               slots with their dtypes and shapes, or lacks the step or epoch
+     * @throws IllegalStateException if the model is closed or not {@link #isTrainable() trainable}
+     */
+    public TrainingSession newTrainingSession(Path checkpoint) throws ArtifactException {
+        requireTrainable();
+        TrainingSession session = new TrainingSession(this);
+        try {
+            session.restore(checkpoint);
+            return session;
+        } catch (ArtifactException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
     /** Unmaps the weights. Idempotent; sessions of this model fail afterwards. */
     @Override
     public void close() {
@@ -111,6 +182,19 @@ public final class NncModel implements AutoCloseable {
 
     CompiledModel compiled() {
         return compiled;
+    }
+
+    /** The training entry point; only for a {@link #isTrainable() trainable} model, whose main class load checked. */
+    CompiledTrainer trainer() {
+        return (CompiledTrainer) compiled;
+    }
+
+    private void requireTrainable() {
+        ensureOpen();
+        if (!isTrainable()) {
+            throw new IllegalStateException("model " + manifest.modelName() + " has no training entry point; compile a model with a "
+                    + "train section to train it");
+        }
     }
 
     void ensureOpen() {
@@ -325,6 +409,10 @@ public final class NncModel implements AutoCloseable {
             if (!CompiledModel.class.isAssignableFrom(main) || !Modifier.isPublic(main.getModifiers())) {
                 throw new ArtifactException("main class " + current + " is not a public class implementing " + CompiledModel.class.getName()
                         + "; " + ArtifactException.RECOMPILE);
+            }
+            if (manifest.hasTraining() && !CompiledTrainer.class.isAssignableFrom(main)) {
+                throw new ArtifactException("manifest.json declares a training entry point, but main class " + current + " does not implement "
+                        + CompiledTrainer.class.getName() + "; " + ArtifactException.RECOMPILE);
             }
             return (CompiledModel) main.getConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {

@@ -42,6 +42,14 @@ public final class Session implements AutoCloseable {
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
         ensureOpen();
+        return infer(model, memory, model.weights(), inputs);
+    }
+
+    /**
+     * Validates {@code inputs}, copies them into {@code memory}, runs the inference entry point of {@code model} on
+     * {@code weights} (laid out like the weights' data section) and copies the outputs out.
+     */
+    static Map<String, Tensor> infer(NncModel model, MemorySegment memory, MemorySegment weights, Map<String, Tensor> inputs) {
         Manifest manifest = model.manifest();
         List<TensorSpec> specs = manifest.inputs();
         int batch = checkInputs(inputs, specs, manifest.maxBatch());
@@ -49,7 +57,7 @@ public final class Session implements AutoCloseable {
             Tensor tensor = inputs.get(specs.get(i).name());
             MemorySegment.copy(tensor.segment(), 0, memory, manifest.inputOffsets().get(i), tensor.segment().byteSize());
         }
-        model.compiled().infer(memory, model.weights(), batch);
+        model.compiled().infer(memory, weights, batch);
         Map<String, Tensor> outputs = new LinkedHashMap<>();
         for (int i = 0; i < manifest.outputs().size(); i++) {
             TensorSpec spec = manifest.outputs().get(i);
@@ -77,8 +85,8 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Validates the inputs and returns their common batch size (1 if no input is batched). */
-    private static int checkInputs(Map<String, Tensor> inputs, List<TensorSpec> specs, int maxBatch) {
+    /** Validates the inputs against {@code specs} and returns their common batch size (1 if no input is batched). */
+    static int checkInputs(Map<String, Tensor> inputs, List<TensorSpec> specs, int maxBatch) {
         String expected = specs.stream().map(TensorSpec::toString).collect(Collectors.joining(", "));
         for (String name : inputs.keySet()) {
             if (specs.stream().noneMatch(s -> s.name().equals(name))) {

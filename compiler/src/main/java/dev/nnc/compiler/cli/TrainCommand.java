@@ -199,6 +199,7 @@ final class TrainCommand implements Callable<Integer> {
                 testData == null ? "" : String.format(Locale.ROOT, ", %,d for test", testData.size()), batchSize, epochCount,
                 training.optimizer().kind());
         OutputFiles files = new OutputFiles(output);
+        Files.createDirectories(output.toAbsolutePath().getParent());
         Trainer.Result result;
         try (TrainingSession session = resume != null ? nnc.newTrainingSession(resume) : nnc.newTrainingSession()) {
             ResumeState state = ResumeState.FRESH;

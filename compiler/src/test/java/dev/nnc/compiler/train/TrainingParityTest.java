@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,12 +24,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the same batches, per variant (SGD with momentum, Adam; each with and without L2). References come from
  * {@code examples/pytorch/make_training_fixtures.py}.
  *
- * <p>Tolerance, for every loss and every parameter element: {@code |nnc − torch| ≤ 1e-4 · max(|torch|, 0.1)} — 1e-4
- * relative for values of magnitude ≥ 0.1, and 1e-5 absolute below, where a relative bound on values near zero would
- * only measure float32 rounding of the 784-term dot products. Ten steps of float32 arithmetic in a different
- * summation order stay well inside it.
+ * <p>Tolerance: each loss within {@code 1e-4 · max(|torch|, 0.1)}; each parameter element within 1e-4 of its
+ * tensor's largest magnitude, {@code |nnc − torch| ≤ 1e-4 · max|torch tensor|} (as {@code torch.allclose} with an
+ * absolute term). A per-element relative bound would measure float32 noise, not nnc: Adam divides each step by √v,
+ * so where a batch gradient nearly cancels, rounding moves a weight by a visible fraction of lr. Measured: PyTorch's
+ * own float32 run of {@code adam_l2} differs from its float64 run by 1.1e-5 at {@code fc1.weight[85458]} (|w| = 0.041,
+ * 2.7e-4 relative), while nnc's float32 run is 3.4e-6 from the float64 value there.
  */
-@Disabled("waiting for compiled training")
 class TrainingParityTest {
 
     private static final Path FIXTURES = Path.of("..", "examples", "src", "test", "resources", "fixtures");
@@ -69,8 +69,12 @@ class TrainingParityTest {
                     float[] torch = after.tensor(entry.name()).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
                     float[] nnc = session.weight(entry.name()).toFloatArray();
                     assertEquals(torch.length, nnc.length, entry.name());
+                    double scale = 0;
+                    for (float t : torch) scale = Math.max(scale, Math.abs(t));
                     for (int i = 0; i < torch.length; i++) {
-                        assertClose(torch[i], nnc[i], variant + " " + entry.name() + "[" + i + "]");
+                        double bound = 1e-4 * scale;
+                        assertTrue(Math.abs(nnc[i] - torch[i]) <= bound,
+                                variant + " " + entry.name() + "[" + i + "]: nnc " + nnc[i] + ", torch " + torch[i] + ", bound " + bound);
                     }
                 }
             }
