@@ -23,4 +23,14 @@ public final class DeterministicInputs {
         }
         return Tensor.of(values, spec.shapeAt(batch));
     }
+
+    /** An i32 tensor of shape {@code spec} at {@code batch}: class labels uniform in [0, classes) from {@link #SEED}. */
+    public static Tensor labels(TensorSpec spec, int batch, int classes) {
+        SplittableRandom random = new SplittableRandom(SEED);
+        int[] values = new int[Math.toIntExact(spec.elementCount(batch))];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextInt(classes);
+        }
+        return Tensor.ofInts(values, spec.shapeAt(batch));
+    }
 }

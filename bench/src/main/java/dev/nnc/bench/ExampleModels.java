@@ -3,6 +3,7 @@ package dev.nnc.bench;
 import dev.nnc.compiler.driver.CompileException;
 import dev.nnc.compiler.driver.CompileOptions;
 import dev.nnc.compiler.driver.Compiler;
+import dev.nnc.compiler.driver.OptLevel;
 import dev.nnc.compiler.driver.WeightsException;
 import dev.nnc.dsl.ast.SourceFile;
 
@@ -52,8 +53,13 @@ public final class ExampleModels {
 
     /** Compiles {@code examples/<model>.nn} with seeded weights into a new temporary {@code .nnc} file (deleted on exit). */
     public static Path compileToTempFile(String model) throws IOException, CompileException, WeightsException {
-        Compiler.Compilation compilation = Compiler.compile(source(model), CompileOptions.defaults());
-        Path artifact = Files.createTempFile("nnc-bench-" + model + "-", ".nnc");
+        return compileToTempFile(model, CompileOptions.defaults().opt());
+    }
+
+    /** As {@link #compileToTempFile(String)}, at optimization level {@code opt}. */
+    public static Path compileToTempFile(String model, OptLevel opt) throws IOException, CompileException, WeightsException {
+        Compiler.Compilation compilation = Compiler.compile(source(model), CompileOptions.defaults().withOpt(opt));
+        Path artifact = Files.createTempFile("nnc-bench-" + model + "-" + opt + "-", ".nnc");
         artifact.toFile().deleteOnExit();
         Compiler.writeArtifact(compilation, artifact);
         return artifact;

@@ -39,6 +39,7 @@ public final class TestModels {
         models.put("mlp", repoRoot().resolve("examples/mlp.nn"));
         models.put("lenet", repoRoot().resolve("examples/lenet.nn"));
         models.put("zoo", repoRoot().resolve("compiler/src/test/resources/models/zoo.nn"));
+        models.put("layers", repoRoot().resolve("compiler/src/test/resources/models/layers.nn"));
         return models;
     }
 
@@ -54,20 +55,36 @@ public final class TestModels {
         return Compiler.graph(source(models().get(model)), CompileOptions.defaults());
     }
 
-    /** Uniform(−0.5, 0.5) values for every parameter (biases too, unlike the default init). */
+    /** Uniform(−0.5, 0.5) values for every parameter (biases too, unlike the default init); variances in (0.5, 1.5). */
     public static Map<String, NdArray> randomParams(Graph g, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, NdArray> params = new LinkedHashMap<>();
-        for (Param p : g.params()) params.put(p.name(), random(p.value().shape().sizes(1), random));
+        for (Param p : g.params()) {
+            NdArray a = random(p.value().shape().sizes(1), random);
+            if (p.name().endsWith(".running_var")) for (int i = 0; i < a.data().length; i++) a.data()[i] += 1;
+            params.put(p.name(), a);
+        }
         return params;
     }
 
-    /** Standard-normal-ish inputs at {@code batch}. */
+    /** Uniform(−0.5, 0.5) inputs at {@code batch}; i32 inputs (indices, labels) are drawn from 0..3. */
     public static Map<String, NdArray> randomInputs(Graph g, int batch, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, NdArray> inputs = new LinkedHashMap<>();
-        for (Value v : g.inputs()) inputs.put(v.name(), random(v.shape().sizes(batch), random));
+        for (Value v : g.inputs()) {
+            NdArray a = random(v.shape().sizes(batch), random);
+            if (v.type().dtype() == dev.nnc.runtime.DType.I32) for (int i = 0; i < a.data().length; i++) a.data()[i] = random.nextInt(4);
+            inputs.put(v.name(), a);
+        }
         return inputs;
+    }
+
+    /** The runtime tensor of an interpreter array of type {@code dtype}. */
+    public static dev.nnc.runtime.Tensor tensor(NdArray a, dev.nnc.runtime.DType dtype) {
+        if (dtype == dev.nnc.runtime.DType.F32) return dev.nnc.runtime.Tensor.of(a.toFloats(), a.shape());
+        int[] ints = new int[a.data().length];
+        for (int i = 0; i < ints.length; i++) ints[i] = (int) a.data()[i];
+        return dev.nnc.runtime.Tensor.ofInts(ints, a.shape());
     }
 
     private static NdArray random(long[] shape, SplittableRandom random) {

@@ -51,7 +51,26 @@ public final class Builtins {
             layer("gelu", "Gaussian error linear unit"),
             layer("softmax", "exp(x) / sum(exp(x)) along an axis", constant("axis", INT, integer(-1))),
             layer("dropout", "zeroes each element with probability p while training (scaling the rest by 1/(1-p)); identity otherwise",
-                    constant("p", FLOAT, real(0.5))));
+                    constant("p", FLOAT, real(0.5))),
+            layer("batchnorm", "normalizes each channel (dim 1) with batch statistics while training, running statistics otherwise",
+                    constant("momentum", FLOAT, real(0.1)), constant("eps", FLOAT, real(1e-5)), omittable("name", STRING)),
+            layer("layernorm", "normalizes the last dimension of each example, then scales and shifts it",
+                    constant("eps", FLOAT, real(1e-5)), omittable("name", STRING)),
+            layer("embedding", "looks up a learned vector for each i32 index in [0, num)",
+                    required("num", INT), required("dim", INT), omittable("name", STRING)),
+            new Signature("transpose", List.of(required("x", TENSOR)), true, "reorders the dimensions (a permutation; the batch stays first)"),
+            layer("slice", "elements start <= i < end along an axis", required("axis", INT), required("start", INT), required("end", INT)),
+            new Signature("concat", List.of(required("a", TENSOR), required("b", TENSOR), constant("axis", INT, integer(-1))), false,
+                    "joins two tensors along an axis"),
+            layer("attention", "multi-head self-attention over [B, T, E] (PyTorch MultiheadAttention weights)",
+                    required("heads", INT), constant("causal", BOOL, bool(false)), omittable("name", STRING)),
+            layer("conv_transpose2d", "transposed 2-D convolution (PyTorch ConvTranspose2d)",
+                    required("out", INT), required("kernel", INT), constant("stride", INT, integer(1)), constant("pad", INT, integer(0)),
+                    constant("output_padding", INT, integer(0)), constant("bias", BOOL, bool(true)), omittable("name", STRING)),
+            layer("rnn", "a tanh RNN over [B, T, F]: the last hidden state [B, H], or every state [B, T, H] with sequence=true",
+                    required("hidden", INT), constant("sequence", BOOL, bool(false)), omittable("name", STRING)),
+            layer("lstm", "an LSTM over [B, T, F] (gates i, f, g, o): the last hidden state [B, H], or every state with sequence=true",
+                    required("hidden", INT), constant("sequence", BOOL, bool(false)), omittable("name", STRING)));
 
     private Builtins() {
     }

@@ -59,6 +59,34 @@ public final class Gemm {
         }
     }
 
+    /**
+     * Computes {@code batch} independent products C_i = op(A_i)·op(B_i) (+ C_i), i = 0..batch−1, where
+     * A_i starts at float {@code aOff + i·strideA} of {@code a}, likewise B_i and C_i; every product has
+     * the same m, n, k, transposes and leading dimensions as in {@link #sgemm}. A stride of 0 shares that
+     * operand across the batch (one weight matrix for every head, say). The products run in order
+     * i = 0, 1, …, so {@code strideC} = 0 with {@code accumulate} sums all of them into one C; with
+     * non-zero strideC the outputs must not overlap each other or any input.
+     *
+     * @param strideA floats from one A_i to the next (≥ 0)
+     * @param strideB floats from one B_i to the next (≥ 0)
+     * @param strideC floats from one C_i to the next (≥ 0)
+     */
+    public static void sgemmBatched(boolean transA, boolean transB, int batch, int m, int n, int k,
+            MemorySegment a, long aOff, int lda, long strideA, MemorySegment b, long bOff, int ldb, long strideB,
+            MemorySegment c, long cOff, int ldc, long strideC, boolean accumulate) {
+        if (batch < 0) {
+            throw new IllegalArgumentException("negative batch " + batch);
+        }
+        if (strideA < 0 || strideB < 0 || strideC < 0) {
+            throw new IllegalArgumentException(
+                    "negative stride strideA=" + strideA + " strideB=" + strideB + " strideC=" + strideC);
+        }
+        for (int i = 0; i < batch; i++) {
+            sgemm(transA, transB, m, n, k, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
+                    c, cOff + i * strideC, ldc, accumulate);
+        }
+    }
+
     private static void requireShape(int m, int n, int k, int minLd, int ld, String name) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("negative size m=" + m + " n=" + n + " k=" + k);

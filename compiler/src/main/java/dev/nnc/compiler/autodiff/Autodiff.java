@@ -62,7 +62,7 @@ public final class Autodiff {
             }
         }
         Map<Param, Value> gradients = new LinkedHashMap<>();
-        for (Param p : g.weights()) {
+        for (Param p : g.trainable()) {
             Value gp = grads.get(p.value());
             gradients.put(p, gp != null ? gp : add(new Op.Broadcast(constant(0), p.value().shape()), "zero_grad"));
         }
@@ -72,7 +72,7 @@ public final class Autodiff {
     /** Values that depend on a weight: only they need gradients. */
     private static Set<Value> dependsOnWeights(Graph g) {
         Set<Value> needed = new HashSet<>();
-        for (Param p : g.weights()) needed.add(p.value());
+        for (Param p : g.trainable()) needed.add(p.value());
         for (Node n : g.nodes()) {
             for (Value v : n.op().operands()) {
                 if (needed.contains(v)) {
@@ -95,7 +95,7 @@ public final class Autodiff {
                 Value x = u.x();
                 yield one(switch (u.kind()) {
                     case NEG -> unary(UnaryKind.NEG, gy);                                        // −x → −g
-                    case RELU -> mul(gy, unary(UnaryKind.STEP, x));                              // g·[x > 0]
+                    case RELU -> mul(gy, unary(UnaryKind.STEP, y));                              // g·[relu(x) > 0]: reads the output, so x may die
                     case SIGMOID -> mul(gy, mul(y, sub(constant(1), y)));                        // g·y·(1 − y)
                     case TANH -> mul(gy, sub(constant(1), mul(y, y)));                           // g·(1 − y²)
                     case GELU -> mul(gy, unary(UnaryKind.GELU_GRAD, x));                         // g·(Φ(x) + x·φ(x))
@@ -143,7 +143,25 @@ public final class Autodiff {
             case Op.SizeOf s -> List.of();
             case Op.OneHot o -> one(null);                                                       // labels are integers
             case Op.RandomUniform r -> one(null);                                                // noise has no gradient
-            case Op.Conv2dInputGrad c -> throw unsupported(op);
+            case Op.Transpose t -> {                                                             // g transposed back
+                Integer[] inverse = new Integer[t.perm().size()];
+                for (int d = 0; d < inverse.length; d++) inverse[t.perm().get(d)] = d;
+                yield one(add(new Op.Transpose(gy, List.of(inverse)), "grad"));
+            }
+            case Op.Slice sl -> one(padAlong(gy, sl.x().shape(), sl.axis(), sl.start()));      // g placed back, zeros around it
+            case Op.Concat c -> {                                                                // each input's part of g
+                List<Value> parts = new ArrayList<>();
+                long offset = 0;
+                for (Value x : c.xs()) {
+                    long size = x.shape().size(c.axis());
+                    parts.add(add(new Op.Slice(gy, c.axis(), offset, offset + size), "grad"));
+                    offset += size;
+                }
+                yield parts;
+            }
+            case Op.Conv2dInputGrad c -> List.of(                                                // the transposed convolution
+                    add(new Op.Conv2d(gy, c.weight(), c.strideH(), c.strideW(), c.padH(), c.padW()), "grad"),
+                    add(new Op.Conv2dWeightGrad(gy, c.dy(), c.weight().shape(), c.strideH(), c.strideW(), c.padH(), c.padW()), "grad"));
             case Op.Conv2dWeightGrad c -> throw unsupported(op);
             case Op.Pool2dGrad p -> throw unsupported(op);
         };
@@ -164,6 +182,16 @@ public final class Autodiff {
         l.add(a);
         l.add(c);
         return l;
+    }
+
+    /** {@code g} embedded in zeros of shape {@code full}, starting at {@code start} along {@code axis}. */
+    private Value padAlong(Value g, Shape full, int axis, long start) {
+        List<Value> pieces = new ArrayList<>();
+        long end = start + g.shape().size(axis);
+        if (start > 0) pieces.add(add(new Op.Broadcast(constant(0), full.withDim(axis, Dim.of(start))), "grad"));
+        pieces.add(g);
+        if (end < full.size(axis)) pieces.add(add(new Op.Broadcast(constant(0), full.withDim(axis, Dim.of(full.size(axis) - end))), "grad"));
+        return pieces.size() == 1 ? g : add(new Op.Concat(pieces, axis), "grad");
     }
 
     /** Sums {@code g} over the axes along which an operand of shape {@code target} was broadcast. */

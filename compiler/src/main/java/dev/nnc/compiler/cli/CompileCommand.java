@@ -3,8 +3,10 @@ package dev.nnc.compiler.cli;
 import dev.nnc.compiler.driver.CompileException;
 import dev.nnc.compiler.driver.CompileOptions;
 import dev.nnc.compiler.driver.Compiler;
+import dev.nnc.compiler.driver.OptLevel;
 import dev.nnc.compiler.driver.WeightsException;
 import dev.nnc.compiler.ir.IrPrinter;
+import dev.nnc.compiler.kernel.PlanChart;
 import dev.nnc.dsl.ast.AstPrinter;
 import dev.nnc.dsl.ast.SourceFile;
 import java.io.IOException;
@@ -13,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class CompileCommand implements Callable<Integer> {
 
     /** The stages {@code --emit} can print. */
-    enum Stage { ast, ir, kernels }
+    enum Stage { ast, ir, kernels, plan }
 
     @Spec
     CommandSpec spec;
@@ -44,11 +48,18 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--emit", paramLabel = "STAGE", description = "print a stage instead of writing an artifact: ${COMPLETION-CANDIDATES}")
     Stage emit;
 
+    @Option(names = "--plan-chart", paramLabel = "FILE.svg", description = "with --emit plan, draw the memory timeline here (default: MODEL.plan.svg beside the output)")
+    Path planChart;
+
     @Option(names = "--model", paramLabel = "NAME", description = "the model to compile when the file has several")
     String model;
 
     @Option(names = "--max-batch", paramLabel = "N", description = "plan for batches up to N (default: the source's B<=N, else 64)")
     int maxBatch;
+
+    @Option(names = "-O", paramLabel = "LEVEL", description = "optimization level: 0 (one kernel per op, no buffer reuse) or 2 (fusion and memory planning; the default)",
+            defaultValue = "2", converter = OptLevelConverter.class)
+    OptLevel opt;
 
     @Option(names = "--seed", paramLabel = "S", description = "seed for initializing parameters (default: ${DEFAULT-VALUE})", defaultValue = "0")
     long seed;
@@ -57,7 +68,7 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         if (maxBatch < 0) throw new UserError("nnc compile: --max-batch must be positive, got " + maxBatch);
         SourceFile src = read(source);
-        CompileOptions options = new CompileOptions(model, maxBatch, seed, weights);
+        CompileOptions options = new CompileOptions(model, maxBatch, seed, weights, opt);
         try {
             long start = System.nanoTime();
             if (emit == Stage.ast) {
@@ -71,6 +82,10 @@ final class CompileCommand implements Callable<Integer> {
             Compiler.Compilation c = Compiler.compile(src, options);
             if (emit == Stage.kernels) {
                 spec.commandLine().getOut().print(c.kernels().print());
+                return Main.OK;
+            }
+            if (emit == Stage.plan) {
+                printPlan(c);
                 return Main.OK;
             }
             Path out = output != null ? output : defaultOutput(source);
@@ -88,6 +103,38 @@ final class CompileCommand implements Callable<Integer> {
             throw new UserError("nnc compile: " + e.getMessage());
         } catch (IOException e) {
             throw new UserError("nnc compile: cannot write " + (output != null ? output : defaultOutput(source)) + ": " + describe(e));
+        }
+    }
+
+    /** Prints the inference plan and (if any) the training plan, and writes their timeline chart as SVG. */
+    private void printPlan(Compiler.Compilation c) {
+        List<PlanChart.Panel> panels = new ArrayList<>();
+        panels.add(new PlanChart.Panel("inference", c.kernels(), c.plan()));
+        c.training().ifPresent(t -> panels.add(new PlanChart.Panel("training step", t.kernels(), t.plan())));
+        for (PlanChart.Panel p : panels) {
+            spec.commandLine().getOut().print("# " + p.name() + "\n" + p.plan().print(p.program()));
+        }
+        Path chart = planChart != null ? planChart : siblingOf(output != null ? output : defaultOutput(source), ".plan.svg");
+        String title = "Memory plan of " + c.graph().name() + " (-" + c.options().opt().name() + ", max batch " + c.kernels().maxBatch() + ")";
+        try {
+            Path parent = chart.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Files.writeString(chart, PlanChart.svg(title, panels), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserError("nnc compile: cannot write " + chart + ": " + describe(e));
+        }
+        spec.commandLine().getOut().println("wrote memory timeline chart to " + chart);
+    }
+
+    /** Reads {@code -O0} / {@code -O2} (picocli passes the text after {@code -O}). */
+    static final class OptLevelConverter implements picocli.CommandLine.ITypeConverter<OptLevel> {
+        @Override
+        public OptLevel convert(String value) {
+            return switch (value) {
+                case "0" -> OptLevel.O0;
+                case "2" -> OptLevel.O2;
+                default -> throw new picocli.CommandLine.TypeConversionException("expected -O0 or -O2, got -O" + value);
+            };
         }
     }
 
@@ -114,9 +161,15 @@ final class CompileCommand implements Callable<Integer> {
     }
 
     private static Path defaultOutput(Path source) {
-        String name = source.getFileName().toString();
-        String base = name.endsWith(".nn") ? name.substring(0, name.length() - 3) : name;
-        return source.resolveSibling(base + ".nnc");
+        return siblingOf(source, ".nnc");
+    }
+
+    /** {@code file} with its extension ({@code .nn} or {@code .nnc}) replaced by {@code suffix}. */
+    private static Path siblingOf(Path file, String suffix) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String base = dot > 0 && (name.endsWith(".nn") || name.endsWith(".nnc")) ? name.substring(0, dot) : name;
+        return file.resolveSibling(base + suffix);
     }
 
     static String bytes(long n) {

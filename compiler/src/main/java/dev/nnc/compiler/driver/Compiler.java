@@ -90,9 +90,10 @@ public final class Compiler {
         Program ast = parse(source);
         Graph g = graph(source, ast, options);
         Map<String, float[]> weights = options.weights() == null ? Weights.initialize(g, options.seed()) : Weights.load(g, options.weights());
-        KernelProgram kernels = Lowering.lower(g);
+        g = Pipeline.simplify(g, options.opt());
+        KernelProgram kernels = Pipeline.optimize(Lowering.lower(g), options.opt());
         Map<String, Long> weightOffsets = weightOffsets(g);
-        MemoryPlan plan = MemoryPlan.separate(kernels, weightOffsets);
+        MemoryPlan plan = options.opt() == OptLevel.O2 ? MemoryPlan.planned(kernels, weightOffsets) : MemoryPlan.separate(kernels, weightOffsets);
         Optional<Training> training = hasTrainSection(ast, g.name()) ? Optional.of(training(source, ast, g, options, weightOffsets)) : Optional.empty();
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
         List<JvmEmitter.EntryPoint> entries = new ArrayList<>();
@@ -100,6 +101,21 @@ public final class Compiler {
         training.ifPresent(t -> entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.TRAIN_STEP, t.kernels(), t.plan())));
         byte[] classFile = JvmEmitter.emit(className, source.path(), entries);
         return new Compilation(source, ast, g, kernels, plan, training, className, classFile, weights, options);
+    }
+
+    /** An inference graph compiled on its own: kernels, plan and class, for tests and tools that build graphs directly. */
+    public record CompiledGraph(Graph graph, KernelProgram kernels, MemoryPlan plan, Map<String, Long> weightOffsets, String className, byte[] classFile) {}
+
+    /** Optimizes, lowers, plans and emits {@code g} (an inference graph) at {@code level}. */
+    public static CompiledGraph compileGraph(Graph g, OptLevel level) {
+        Graph simplified = Pipeline.simplify(g, level);
+        Verifier.verify(simplified);
+        KernelProgram kernels = Pipeline.optimize(Lowering.lower(simplified), level);
+        Map<String, Long> weightOffsets = weightOffsets(simplified);
+        MemoryPlan plan = MemoryPlan.separate(kernels, weightOffsets);
+        String className = GENERATED_PACKAGE + "." + javaName(g.name());
+        byte[] classFile = JvmEmitter.emit(className, g.name(), List.of(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan)));
+        return new CompiledGraph(simplified, kernels, plan, weightOffsets, className, classFile);
     }
 
     private static boolean hasTrainSection(Program ast, String model) {
@@ -124,17 +140,17 @@ public final class Compiler {
         Autodiff.Result diff = Autodiff.differentiate(model.graph(), model.loss());
         GraphBuilder b = GraphBuilder.from(diff.graph());
         Optimizers.apply(b, model.optimizer(), diff.gradients());
-        Graph g = b.build();
+        Graph g = Pipeline.simplify(b.build(), options.opt());
         Verifier.verify(g);
-        KernelProgram kernels = Lowering.lower(g);
-        List<Param> slots = g.params().stream().filter(p -> !p.isWeight()).toList();
+        KernelProgram kernels = Pipeline.optimize(Lowering.lower(g), options.opt());
+        List<Param> slots = g.params().stream().filter(p -> !p.isStored()).toList();
         Map<String, Long> stateOffsets = new HashMap<>(weightOffsets);
         long next = MemoryPlan.align(inference.weights().stream().mapToLong(p -> 4 * p.value().shape().numel(1)).sum());
         for (Param slot : slots) {
             stateOffsets.put(slot.name(), next);
             next = MemoryPlan.align(next + 4 * slot.value().shape().numel(1));
         }
-        MemoryPlan plan = MemoryPlan.separate(kernels, stateOffsets);
+        MemoryPlan plan = options.opt() == OptLevel.O2 ? MemoryPlan.planned(kernels, stateOffsets) : MemoryPlan.separate(kernels, stateOffsets);
         return new Training(g, kernels, plan, model.optimizer(), model.settings(), slots, stateOffsets, next);
     }
 
@@ -145,7 +161,7 @@ public final class Compiler {
         Map<String, Operand> ins = c.kernels().inputs();
         Map<String, Operand> outs = c.kernels().outputs();
         Map<String, String> flags = new LinkedHashMap<>();
-        flags.put("opt", "O0");
+        flags.put("opt", c.options().opt().name());
         flags.put("max_batch", Integer.toString(g.maxBatch()));
         flags.put("weights", c.options().weights() == null ? "seed " + c.options().seed() : c.options().weights().getFileName().toString());
         long arenaBytes = Math.max(c.plan().arenaBytes(), c.training().map(t -> t.plan().arenaBytes()).orElse(0L));

@@ -75,7 +75,12 @@ public final class Weights {
                     values.put(p.name(), st.tensor(p.name()).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED));
                 }
             }
-            for (String extra : entries.keySet()) problems.add("unexpected tensor `" + extra + "` (the model has no such parameter)");
+            for (String extra : entries.keySet()) {
+                // PyTorch's BatchNorm counts its training steps; nnc does not need the count.
+                boolean batchCount = extra.endsWith(".num_batches_tracked")
+                        && values.containsKey(extra.substring(0, extra.length() - ".num_batches_tracked".length()) + ".running_mean");
+                if (!batchCount) problems.add("unexpected tensor `" + extra + "` (the model has no such parameter)");
+            }
             if (!problems.isEmpty()) {
                 throw new WeightsException(file + " does not fit model " + g.name() + ":\n  " + String.join("\n  ", problems)
                         + "\n  the model's parameters are: " + g.params().stream().map(p -> p.name() + " " + Arrays.toString(p.value().shape().sizes(1))).toList());

@@ -18,8 +18,18 @@ import dev.nnc.runtime.CompiledModel;
 import dev.nnc.runtime.CompiledTrainer;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.Vector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.Opcodes;
@@ -47,6 +57,25 @@ public final class JvmEmitter {
     private static final int ARENA_ARG = 0;
     private static final int WEIGHTS_ARG = 1;
     private static final int BATCH_ARG = 2;
+    private static final Type FLOAT_VECTOR = Type.getType(FloatVector.class);
+    private static final Type VECTOR_SPECIES = Type.getType(VectorSpecies.class);
+    private static final Type BYTE_ORDER = Type.getType(ByteOrder.class);
+    private static final Type VECTOR_OPERATORS = Type.getType(VectorOperators.class);
+    private static final Type UNARY = Type.getType(VectorOperators.Unary.class);
+    private static final Type COMPARISON = Type.getType(VectorOperators.Comparison.class);
+    private static final Type ASSOCIATIVE = Type.getType(VectorOperators.Associative.class);
+    private static final Method FROM_SEGMENT = Method.getMethod(reflect(FloatVector.class, "fromMemorySegment",
+            VectorSpecies.class, MemorySegment.class, long.class, ByteOrder.class));
+    private static final Method INTO_SEGMENT = vectorMethod("intoMemorySegment", MemorySegment.class, long.class, ByteOrder.class);
+    private static final Method BROADCAST = Method.getMethod(reflect(FloatVector.class, "broadcast", VectorSpecies.class, float.class));
+    private static final Method BLEND = vectorMethod("blend", Vector.class, VectorMask.class);
+    private static final Method REDUCE_LANES = vectorMethod("reduceLanes", VectorOperators.Associative.class);
+    private static final Method LOOP_BOUND = Method.getMethod(reflect(VectorSpecies.class, "loopBound", long.class));
+    private static final Method LENGTH = Method.getMethod(reflect(VectorSpecies.class, "length"));
+    /** {@code private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED}: a constant to C2, so vector code is intrinsified. */
+    private static final String SPECIES_FIELD = "SPECIES";
+    /** {@code private static final ByteOrder ORDER = ByteOrder.nativeOrder()}. */
+    private static final String ORDER_FIELD = "ORDER";
 
     /** The entry points a generated class can have, and the runtime interface each implements. */
     public enum Entry {
@@ -68,9 +97,11 @@ public final class JvmEmitter {
     public record EntryPoint(Entry entry, KernelProgram program, MemoryPlan plan) {}
 
     private final MemoryPlan plan;
+    private final Type selfType;
 
-    private JvmEmitter(MemoryPlan plan) {
+    private JvmEmitter(MemoryPlan plan, Type selfType) {
         this.plan = plan;
+        this.selfType = selfType;
     }
 
     /** The class file with one method per entry point, under {@code binaryName} (e.g. {@code nnc.gen.Mlp}). */
@@ -89,9 +120,24 @@ public final class JvmEmitter {
         init.endMethod();
 
         Type self = Type.getObjectType(internalName);
-        for (EntryPoint e : entries) new JvmEmitter(e.plan()).emitEntry(cw, self, e);
+        emitVectorConstants(cw, self);
+        for (EntryPoint e : entries) new JvmEmitter(e.plan(), self).emitEntry(cw, self, e);
         cw.visitEnd();
         return cw.toByteArray();
+    }
+
+    /** The static final species and byte order every vector loop reads, set in {@code <clinit>}. */
+    private static void emitVectorConstants(ClassWriter cw, Type self) {
+        int flags = Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC | Opcodes.ACC_FINAL;
+        cw.visitField(flags, SPECIES_FIELD, VECTOR_SPECIES.getDescriptor(), "Ljdk/incubator/vector/VectorSpecies<Ljava/lang/Float;>;", null).visitEnd();
+        cw.visitField(flags, ORDER_FIELD, BYTE_ORDER.getDescriptor(), null, null).visitEnd();
+        GeneratorAdapter clinit = new GeneratorAdapter(Opcodes.ACC_STATIC, Method.getMethod("void <clinit> ()"), null, null, cw);
+        clinit.getStatic(FLOAT_VECTOR, "SPECIES_PREFERRED", VECTOR_SPECIES);
+        clinit.putStatic(self, SPECIES_FIELD, VECTOR_SPECIES);
+        clinit.invokeStatic(BYTE_ORDER, Method.getMethod(reflect(ByteOrder.class, "nativeOrder")));
+        clinit.putStatic(self, ORDER_FIELD, BYTE_ORDER);
+        clinit.returnValue();
+        clinit.endMethod();
     }
 
     /** The entry method calls one private static method per kernel, in order. */
@@ -123,17 +169,22 @@ public final class JvmEmitter {
             case Kernel.Gemm gemm -> {
                 g.push(gemm.transA());
                 g.push(gemm.transB());
+                if (gemm.batched()) pushInt(g, gemm.batch());
                 pushInt(g, gemm.m());
                 pushInt(g, gemm.n());
                 pushInt(g, gemm.k());
                 pushOperand(g, gemm.a());
                 g.push(gemm.lda());
+                if (gemm.batched()) g.push(gemm.strideA());
                 pushOperand(g, gemm.b());
                 g.push(gemm.ldb());
+                if (gemm.batched()) g.push(gemm.strideB());
                 pushOperand(g, gemm.c());
                 g.push(gemm.ldc());
+                if (gemm.batched()) g.push(gemm.strideC());
                 g.push(false);
-                invoke(g, Gemm.class, "sgemm");
+                invoke(g, Gemm.class, gemm.batched() ? "sgemmBatched" : "sgemm");
+                if (gemm.epilogue() != null) emitLoop(g, gemm.epilogue());
             }
             case Kernel.Conv c -> {
                 pushInt(g, c.n());
@@ -143,6 +194,7 @@ public final class JvmEmitter {
                 pushOperand(g, c.y());
                 pushOperand(g, c.scratch());
                 invoke(g, Conv.class, "conv2d");
+                if (c.epilogue() != null) emitLoop(g, c.epilogue());
             }
             case Kernel.Pool p -> {
                 pushInt(g, p.n());
@@ -213,17 +265,170 @@ public final class JvmEmitter {
 
     // ---- loop kernels ----------------------------------------------------------------------------
 
-    /** {@code for i_0 … for i_{r−1}: out[…] = value}, with a reduction hoisted into a local before the store. */
+    /**
+     * {@code for i_0 … for i_{r−1}: out[…] = value}, with a reduction hoisted into a local before the store. When
+     * {@link #lanes} allows, the innermost loop (or the reduction) steps by whole vectors, followed by a scalar tail.
+     */
     private void emitLoop(GeneratorAdapter g, Kernel.Loop loop) {
-        int[] indices = new int[loop.dims().size()];
-        nest(g, loop.dims(), 0, indices, () -> {
-            LoopExpr.Reduce reduce = findReduce(loop.value());
-            int acc = reduce == null ? -1 : emitReduce(g, reduce, indices);
-            pushSegment(g, loop.out().buffer());
-            g.getStatic(VALUE_LAYOUT, "JAVA_FLOAT", OF_FLOAT);
-            pushIndex(g, loop.out(), loop.outStrides(), indices, -1);
-            emitExpr(g, loop.value(), indices, -1, acc);
-            g.invokeInterface(SEGMENT, SET_FLOAT);
+        switch (lanes(loop)) {
+            case NONE -> {
+                int[] indices = new int[loop.dims().size()];
+                nest(g, loop.dims(), 0, indices, () -> emitPoint(g, loop, Point.scalar(indices), null, false));
+            }
+            case INNER_LOOP -> emitInnerVectorLoop(g, loop);
+            case REDUCTION -> {
+                int[] indices = new int[loop.dims().size()];
+                nest(g, loop.dims(), 0, indices, () -> emitPoint(g, loop, Point.scalar(indices), null, true));
+            }
+        }
+    }
+
+    /** How a loop kernel's lanes are laid out: not vectorized, vectors along its innermost dimension, or along its reduction. */
+    enum Lanes { NONE, INNER_LOOP, REDUCTION }
+
+    /**
+     * {@link Lanes#INNER_LOOP} when the output and every load have stride 1 or 0 along the innermost dimension,
+     * which is wider than {@link #MIN_VECTOR_EXTENT}; else {@link Lanes#REDUCTION} when the reduction is that wide and
+     * every load in its body has stride 1 or 0 along the reduced index; else {@link Lanes#NONE}. Either vector form
+     * also needs every operation it vectorizes to have a vector formulation ({@link #hasVectorForm}).
+     */
+    static Lanes lanes(Kernel.Loop loop) {
+        int rank = loop.dims().size();
+        if (rank == 0) return Lanes.NONE;
+        List<LoopExpr.Load> loads = new ArrayList<>();
+        collectLoads(loop.value(), loads);
+        boolean innerContiguous = loop.outStrides()[rank - 1] == 1 && wide(loop.dims().get(rank - 1))
+                && loads.stream().allMatch(l -> unitOrZero(l.strides(), rank - 1));
+        if (innerContiguous && hasVectorForm(loop.value())) return Lanes.INNER_LOOP;
+        LoopExpr.Reduce reduce = findReduce(loop.value());
+        if (reduce == null || !wide(reduce.extent()) || !hasVectorForm(reduce.body())) return Lanes.NONE;
+        List<LoopExpr.Load> reduced = new ArrayList<>();
+        collectLoads(reduce.body(), reduced);
+        return reduced.stream().allMatch(l -> unitOrZero(l.strides(), rank)) ? Lanes.REDUCTION : Lanes.NONE;
+    }
+
+    /** Extents below this stay scalar: a vector loop over them would be all tail. */
+    private static final int MIN_VECTOR_EXTENT = 4;
+
+    private static boolean wide(Dim extent) {
+        return extent.batch() || extent.factor() >= MIN_VECTOR_EXTENT;
+    }
+
+    private static boolean unitOrZero(long[] strides, int position) {
+        return position < strides.length && (strides[position] == 0 || strides[position] == 1);
+    }
+
+    private static void collectLoads(LoopExpr e, List<LoopExpr.Load> into) {
+        switch (e) {
+            case LoopExpr.Load l -> into.add(l);
+            case LoopExpr.Unary u -> collectLoads(u.x(), into);
+            case LoopExpr.Binary b -> {
+                collectLoads(b.a(), into);
+                collectLoads(b.b(), into);
+            }
+            case LoopExpr.Reduce r -> collectLoads(r.body(), into);
+            case LoopExpr.Const c -> { }
+            case LoopExpr.DimValue d -> { }
+        }
+    }
+
+    /** Whether every operation in {@code e} has a vector formulation (exact GELU and its derivative need erf, which has none). */
+    private static boolean hasVectorForm(LoopExpr e) {
+        return switch (e) {
+            case LoopExpr.Load l -> true;
+            case LoopExpr.Const c -> true;
+            case LoopExpr.DimValue d -> true;
+            case LoopExpr.Reduce r -> hasVectorForm(r.body());
+            case LoopExpr.Binary b -> hasVectorForm(b.a()) && hasVectorForm(b.b());
+            case LoopExpr.Unary u -> hasVectorForm(u.x()) && switch (u.kind()) {
+                case NEG, RELU, SIGMOID, TANH, EXP, LOG, SQRT, STEP, ABS, SIGN -> true;
+                case GELU, GELU_GRAD -> false;
+            };
+        };
+    }
+
+    /**
+     * Where an expression is evaluated. {@code indices} are the loop-index locals and {@code reduceIndex} the reduced
+     * index's (−1 outside a reduction); {@code reduced} holds the reduction's value once computed. A load found in
+     * {@code bases} starts from that local, which already holds its offset plus its strides below {@code hoistedDims}.
+     * When {@code vector}, the index at stride position {@code laneAxis} is the first of a vector of consecutive lanes.
+     */
+    private record Point(int[] indices, int reduceIndex, int reduced, Map<LoopExpr.Load, Integer> bases, int hoistedDims,
+                         boolean vector, int laneAxis) {
+        static Point scalar(int[] indices) {
+            return new Point(indices, -1, -1, Map.of(), 0, false, -1);
+        }
+
+        Point inReduction(int index) {
+            return new Point(indices, index, reduced, bases, hoistedDims, vector, laneAxis);
+        }
+
+        Point withReduced(int local) {
+            return new Point(indices, reduceIndex, local, bases, hoistedDims, vector, laneAxis);
+        }
+
+        Point withBases(Map<LoopExpr.Load, Integer> hoisted, int dims) {
+            return new Point(indices, reduceIndex, reduced, hoisted, dims, vector, laneAxis);
+        }
+
+        Point asVector(int axis) {
+            return new Point(indices, reduceIndex, reduced, bases, hoistedDims, true, axis);
+        }
+
+        Point asScalar() {
+            return new Point(indices, reduceIndex, reduced, bases, hoistedDims, false, -1);
+        }
+    }
+
+    /**
+     * One scalar point of the index space: the reduction (vectorized along the reduced index when
+     * {@code vectorReduction}) into a local, then the store. {@code outBase} holds the output's hoisted base, or is null.
+     */
+    private void emitPoint(GeneratorAdapter g, Kernel.Loop loop, Point point, Integer outBase, boolean vectorReduction) {
+        LoopExpr.Reduce reduce = findReduce(loop.value());
+        Point p = point;
+        if (reduce != null) p = p.withReduced(vectorReduction ? emitLaneReduce(g, reduce, p) : emitReduce(g, reduce, p));
+        pushSegment(g, loop.out().buffer());
+        g.getStatic(VALUE_LAYOUT, "JAVA_FLOAT", OF_FLOAT);
+        pushAddress(g, loop.out(), loop.outStrides(), outBase, p);
+        emitExpr(g, loop.value(), p);
+        g.invokeInterface(SEGMENT, SET_FLOAT);
+    }
+
+    /**
+     * The outer dimensions as scalar loops; per row, every load's and the output's base index is hoisted into a
+     * local, then {@code j} steps over the innermost dimension by whole vectors and a scalar loop finishes the tail.
+     */
+    private void emitInnerVectorLoop(GeneratorAdapter g, Kernel.Loop loop) {
+        int rank = loop.dims().size();
+        int[] indices = new int[rank];
+        List<LoopExpr.Load> loads = new ArrayList<>();
+        collectLoads(loop.value(), loads);
+        nest(g, loop.dims().subList(0, rank - 1), 0, indices, () -> {
+            int outBase = hoistBase(g, loop.out(), loop.outStrides(), indices, rank - 1);
+            Map<LoopExpr.Load, Integer> bases = new HashMap<>();
+            for (LoopExpr.Load l : loads) {
+                if (!bases.containsKey(l)) bases.put(l, hoistBase(g, l.src(), l.strides(), indices, rank - 1));
+            }
+            int j = g.newLocal(Type.LONG_TYPE);
+            indices[rank - 1] = j;
+            int extent = g.newLocal(Type.LONG_TYPE);
+            pushLong(g, loop.dims().get(rank - 1));
+            g.storeLocal(extent);
+            Point row = Point.scalar(indices).withBases(bases, rank - 1);
+            g.push(0L);
+            g.storeLocal(j);
+            vectorSteps(g, j, extent, () -> {
+                Point p = row.asVector(rank - 1);
+                LoopExpr.Reduce reduce = findReduce(loop.value());
+                if (reduce != null) p = p.withReduced(emitReduce(g, reduce, p));
+                emitExpr(g, loop.value(), p);
+                pushSegment(g, loop.out().buffer());
+                pushByteOffset(g, loop.out(), loop.outStrides(), outBase, p);
+                g.getStatic(selfType, ORDER_FIELD, BYTE_ORDER);
+                g.invokeVirtual(FLOAT_VECTOR, INTO_SEGMENT);
+            });
+            scalarSteps(g, j, extent, () -> emitPoint(g, loop, row, outBase, false));
         });
     }
 
@@ -251,25 +456,149 @@ public final class JvmEmitter {
         g.mark(end);
     }
 
-    /** Folds the reduction into a fresh float local and returns the local. */
-    private int emitReduce(GeneratorAdapter g, LoopExpr.Reduce reduce, int[] indices) {
-        int acc = g.newLocal(Type.FLOAT_TYPE);
-        g.push(switch (reduce.kind()) {
-            case SUM -> 0f;
-            case MAX -> Float.NEGATIVE_INFINITY;
-        });
+    /** {@code while (i < loopBound(extent)) { body; i += lanes }}, with {@code i} already initialized. */
+    private void vectorSteps(GeneratorAdapter g, int i, int extent, Runnable body) {
+        int bound = g.newLocal(Type.LONG_TYPE);
+        g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
+        g.loadLocal(extent);
+        g.invokeInterface(VECTOR_SPECIES, LOOP_BOUND);
+        g.storeLocal(bound);
+        Label top = g.mark();
+        Label end = new Label();
+        g.loadLocal(i);
+        g.loadLocal(bound);
+        g.ifCmp(Type.LONG_TYPE, GeneratorAdapter.GE, end);
+        body.run();
+        g.loadLocal(i);
+        g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
+        g.invokeInterface(VECTOR_SPECIES, LENGTH);
+        g.cast(Type.INT_TYPE, Type.LONG_TYPE);
+        g.math(GeneratorAdapter.ADD, Type.LONG_TYPE);
+        g.storeLocal(i);
+        g.goTo(top);
+        g.mark(end);
+    }
+
+    /** {@code while (i < extent) { body; i++ }}, continuing from wherever {@code i} stands. */
+    private static void scalarSteps(GeneratorAdapter g, int i, int extent, Runnable body) {
+        Label top = g.mark();
+        Label end = new Label();
+        g.loadLocal(i);
+        g.loadLocal(extent);
+        g.ifCmp(Type.LONG_TYPE, GeneratorAdapter.GE, end);
+        body.run();
+        g.loadLocal(i);
+        g.push(1L);
+        g.math(GeneratorAdapter.ADD, Type.LONG_TYPE);
+        g.storeLocal(i);
+        g.goTo(top);
+        g.mark(end);
+    }
+
+    /** Stores {@code offset + Σ_{d < dims} index_d · stride_d} of {@code o} in a fresh long local and returns it. */
+    private int hoistBase(GeneratorAdapter g, Operand o, long[] strides, int[] indices, int dims) {
+        g.push(plan.floatIndex(o));
+        for (int d = 0; d < dims; d++) {
+            if (strides[d] == 0) continue;
+            g.loadLocal(indices[d]);
+            if (strides[d] != 1) {
+                g.push(strides[d]);
+                g.math(GeneratorAdapter.MUL, Type.LONG_TYPE);
+            }
+            g.math(GeneratorAdapter.ADD, Type.LONG_TYPE);
+        }
+        int local = g.newLocal(Type.LONG_TYPE);
+        g.storeLocal(local);
+        return local;
+    }
+
+    /**
+     * Folds the reduction into a fresh local (a float, or a vector of independent per-lane accumulators at a vector
+     * point) and returns the local; the reduced index steps one at a time.
+     */
+    private int emitReduce(GeneratorAdapter g, LoopExpr.Reduce reduce, Point p) {
+        int acc = g.newLocal(p.vector() ? FLOAT_VECTOR : Type.FLOAT_TYPE);
+        if (p.vector()) g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
+        g.push(identity(reduce.kind()));
+        if (p.vector()) g.invokeStatic(FLOAT_VECTOR, BROADCAST);
         g.storeLocal(acc);
         int[] reduceIndex = new int[1];
         nest(g, List.of(reduce.extent()), 0, reduceIndex, () -> {
             g.loadLocal(acc);
-            emitExpr(g, reduce.body(), indices, reduceIndex[0], -1);
-            switch (reduce.kind()) {
-                case SUM -> g.math(GeneratorAdapter.ADD, Type.FLOAT_TYPE);
-                case MAX -> invoke(g, Math.class, "max", float.class, float.class);
-            }
+            emitExpr(g, reduce.body(), p.inReduction(reduceIndex[0]));
+            combine(g, reduce.kind(), p.vector());
             g.storeLocal(acc);
         });
         return acc;
+    }
+
+    /**
+     * Folds the reduction with a vector accumulator stepping the reduced index by whole vectors, reduces its lanes,
+     * then folds the scalar tail; returns the float local holding the result.
+     */
+    private int emitLaneReduce(GeneratorAdapter g, LoopExpr.Reduce reduce, Point p) {
+        int rank = p.indices().length;
+        List<LoopExpr.Load> loads = new ArrayList<>();
+        collectLoads(reduce.body(), loads);
+        Map<LoopExpr.Load, Integer> bases = new HashMap<>();
+        for (LoopExpr.Load l : loads) {
+            if (!bases.containsKey(l)) bases.put(l, hoistBase(g, l.src(), l.strides(), p.indices(), rank));
+        }
+        int r = g.newLocal(Type.LONG_TYPE);
+        Point body = p.withBases(bases, rank).inReduction(r);
+        int extent = g.newLocal(Type.LONG_TYPE);
+        pushLong(g, reduce.extent());
+        g.storeLocal(extent);
+        int lanes = g.newLocal(FLOAT_VECTOR);
+        g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
+        g.push(identity(reduce.kind()));
+        g.invokeStatic(FLOAT_VECTOR, BROADCAST);
+        g.storeLocal(lanes);
+        g.push(0L);
+        g.storeLocal(r);
+        vectorSteps(g, r, extent, () -> {
+            g.loadLocal(lanes);
+            emitExpr(g, reduce.body(), body.asVector(rank));
+            combine(g, reduce.kind(), true);
+            g.storeLocal(lanes);
+        });
+        int acc = g.newLocal(Type.FLOAT_TYPE);
+        g.loadLocal(lanes);
+        g.getStatic(VECTOR_OPERATORS, switch (reduce.kind()) {
+            case SUM -> "ADD";
+            case MAX -> "MAX";
+        }, ASSOCIATIVE);
+        g.invokeVirtual(FLOAT_VECTOR, REDUCE_LANES);
+        g.storeLocal(acc);
+        scalarSteps(g, r, extent, () -> {
+            g.loadLocal(acc);
+            emitExpr(g, reduce.body(), body.asScalar());
+            combine(g, reduce.kind(), false);
+            g.storeLocal(acc);
+        });
+        return acc;
+    }
+
+    private static float identity(Op.ReduceKind kind) {
+        return switch (kind) {
+            case SUM -> 0f;
+            case MAX -> Float.NEGATIVE_INFINITY;
+        };
+    }
+
+    /** {@code acc, x → acc ⊕ x} for floats or vectors (vector max follows {@code Math.max}, NaN included). */
+    private static void combine(GeneratorAdapter g, Op.ReduceKind kind, boolean vector) {
+        if (vector) {
+            g.invokeVirtual(FLOAT_VECTOR, vectorMethod(switch (kind) {
+                case SUM -> "add";
+                case MAX -> "max";
+            }, Vector.class));
+            return;
+        }
+        switch (kind) {
+            case SUM -> g.math(GeneratorAdapter.ADD, Type.FLOAT_TYPE);
+            case MAX -> invoke(g, Math.class, "max", float.class, float.class);
+        }
     }
 
     private static LoopExpr.Reduce findReduce(LoopExpr e) {
@@ -286,28 +615,50 @@ public final class JvmEmitter {
         };
     }
 
-    /** Pushes the float value of {@code e}; a reduction is read from {@code reducedLocal}. */
-    private void emitExpr(GeneratorAdapter g, LoopExpr e, int[] indices, int reduceIndex, int reducedLocal) {
+    /** Pushes the value of {@code e} at {@code p}: a float, or a {@code FloatVector} at a vector point. */
+    private void emitExpr(GeneratorAdapter g, LoopExpr e, Point p) {
         switch (e) {
             case LoopExpr.Load l -> {
+                boolean lanes = p.vector() && p.laneAxis() < l.strides().length && l.strides()[p.laneAxis()] != 0;
+                if (lanes) {
+                    g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
+                    pushSegment(g, l.src().buffer());
+                    pushByteOffset(g, l.src(), l.strides(), p.bases().get(l), p);
+                    g.getStatic(selfType, ORDER_FIELD, BYTE_ORDER);
+                    g.invokeStatic(FLOAT_VECTOR, FROM_SEGMENT);
+                    return;
+                }
+                if (p.vector()) g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
                 pushSegment(g, l.src().buffer());
                 g.getStatic(VALUE_LAYOUT, "JAVA_FLOAT", OF_FLOAT);
-                pushIndex(g, l.src(), l.strides(), indices, reduceIndex);
+                pushAddress(g, l.src(), l.strides(), p.bases().get(l), p);
                 g.invokeInterface(SEGMENT, GET_FLOAT);
+                if (p.vector()) g.invokeStatic(FLOAT_VECTOR, BROADCAST);
             }
-            case LoopExpr.Const c -> g.push(c.value());
+            case LoopExpr.Const c -> {
+                if (p.vector()) g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
+                g.push(c.value());
+                if (p.vector()) g.invokeStatic(FLOAT_VECTOR, BROADCAST);
+            }
             case LoopExpr.DimValue d -> {
+                if (p.vector()) g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
                 pushLong(g, d.dim());
                 g.cast(Type.LONG_TYPE, Type.FLOAT_TYPE);
+                if (p.vector()) g.invokeStatic(FLOAT_VECTOR, BROADCAST);
             }
-            case LoopExpr.Reduce r -> g.loadLocal(reducedLocal);
+            case LoopExpr.Reduce r -> g.loadLocal(p.reduced());
             case LoopExpr.Unary u -> {
-                emitExpr(g, u.x(), indices, reduceIndex, reducedLocal);
-                emitUnary(g, u.kind());
+                emitExpr(g, u.x(), p);
+                if (p.vector()) {
+                    emitVectorUnary(g, u.kind());
+                } else {
+                    emitUnary(g, u.kind());
+                }
             }
+            case LoopExpr.Binary b when p.vector() -> emitVectorBinary(g, b, p);
             case LoopExpr.Binary b -> {
-                emitExpr(g, b.a(), indices, reduceIndex, reducedLocal);
-                emitExpr(g, b.b(), indices, reduceIndex, reducedLocal);
+                emitExpr(g, b.a(), p);
+                emitExpr(g, b.b(), p);
                 switch (b.kind()) {
                     case ADD -> g.math(GeneratorAdapter.ADD, Type.FLOAT_TYPE);
                     case SUB -> g.math(GeneratorAdapter.SUB, Type.FLOAT_TYPE);
@@ -342,6 +693,111 @@ public final class JvmEmitter {
         }
     }
 
+    /**
+     * Replaces the vector on the stack by {@code kind} applied lanewise, with the scalar path's semantics: relu is
+     * {@code max(x, 0)}; step is 1 where {@code x > 0} else 0 (NaN gives 0); sign keeps ±0 and NaN and gives ±1
+     * elsewhere; sigmoid is {@code 1/(1+e)} for {@code x ≥ 0} and {@code e/(1+e)} otherwise with {@code e = exp(−|x|)},
+     * so nothing overflows (NaN stays NaN).
+     */
+    private void emitVectorUnary(GeneratorAdapter g, Op.UnaryKind kind) {
+        switch (kind) {
+            case NEG -> g.invokeVirtual(FLOAT_VECTOR, vectorMethod("neg"));
+            case ABS -> g.invokeVirtual(FLOAT_VECTOR, vectorMethod("abs"));
+            case RELU -> {
+                g.push(0f);
+                g.invokeVirtual(FLOAT_VECTOR, vectorMethod("max", float.class));
+            }
+            case TANH -> lanewise(g, "TANH");
+            case EXP -> lanewise(g, "EXP");
+            case LOG -> lanewise(g, "LOG");
+            case SQRT -> lanewise(g, "SQRT");
+            case STEP -> {
+                int x = storeVector(g);
+                pushBroadcast(g, 0f);
+                pushBroadcast(g, 1f);
+                compareWithZero(g, x, "GT");
+                g.invokeVirtual(FLOAT_VECTOR, BLEND);
+            }
+            case SIGN -> {
+                int x = storeVector(g);
+                g.loadLocal(x);
+                pushBroadcast(g, 1f);
+                compareWithZero(g, x, "GT");
+                g.invokeVirtual(FLOAT_VECTOR, BLEND);
+                pushBroadcast(g, -1f);
+                compareWithZero(g, x, "LT");
+                g.invokeVirtual(FLOAT_VECTOR, BLEND);
+            }
+            case SIGMOID -> {
+                int x = storeVector(g);
+                g.loadLocal(x);
+                g.invokeVirtual(FLOAT_VECTOR, vectorMethod("abs"));
+                g.invokeVirtual(FLOAT_VECTOR, vectorMethod("neg"));
+                lanewise(g, "EXP");
+                int e = storeVector(g);
+                pushBroadcast(g, 1f);
+                g.loadLocal(e);
+                g.push(1f);
+                g.invokeVirtual(FLOAT_VECTOR, vectorMethod("add", float.class));
+                g.invokeVirtual(FLOAT_VECTOR, vectorMethod("div", Vector.class));
+                int positive = storeVector(g);
+                g.loadLocal(e);
+                g.loadLocal(positive);
+                g.invokeVirtual(FLOAT_VECTOR, vectorMethod("mul", Vector.class));
+                g.loadLocal(positive);
+                compareWithZero(g, x, "GE");
+                g.invokeVirtual(FLOAT_VECTOR, BLEND);
+            }
+            case GELU, GELU_GRAD -> throw new IllegalStateException(kind.mnemonic() + " has no vector form; lanes() must keep its kernel scalar");
+        }
+    }
+
+    /** {@code a ⊕ b} lanewise; {@code ge}/{@code lt} blend 1 where the comparison holds and 0 elsewhere (NaN: 0). */
+    private void emitVectorBinary(GeneratorAdapter g, LoopExpr.Binary b, Point p) {
+        switch (b.kind()) {
+            case GE, LT -> {
+                pushBroadcast(g, 0f);
+                pushBroadcast(g, 1f);
+                emitExpr(g, b.a(), p);
+                g.getStatic(VECTOR_OPERATORS, b.kind().name(), COMPARISON);
+                emitExpr(g, b.b(), p);
+                g.invokeVirtual(FLOAT_VECTOR, vectorMethod("compare", VectorOperators.Comparison.class, Vector.class));
+                g.invokeVirtual(FLOAT_VECTOR, BLEND);
+            }
+            case ADD, SUB, MUL, DIV, MAX, MIN -> {
+                emitExpr(g, b.a(), p);
+                emitExpr(g, b.b(), p);
+                g.invokeVirtual(FLOAT_VECTOR, vectorMethod(b.kind().name().toLowerCase(Locale.ROOT), Vector.class));
+            }
+        }
+    }
+
+    /** Stores the vector on the stack in a fresh local and returns it. */
+    private static int storeVector(GeneratorAdapter g) {
+        int local = g.newLocal(FLOAT_VECTOR);
+        g.storeLocal(local);
+        return local;
+    }
+
+    /** Pushes the mask {@code x <comparison> 0}. */
+    private static void compareWithZero(GeneratorAdapter g, int x, String comparison) {
+        g.loadLocal(x);
+        g.getStatic(VECTOR_OPERATORS, comparison, COMPARISON);
+        g.push(0f);
+        g.invokeVirtual(FLOAT_VECTOR, vectorMethod("compare", VectorOperators.Comparison.class, float.class));
+    }
+
+    private void pushBroadcast(GeneratorAdapter g, float value) {
+        g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
+        g.push(value);
+        g.invokeStatic(FLOAT_VECTOR, BROADCAST);
+    }
+
+    private static void lanewise(GeneratorAdapter g, String unaryOperator) {
+        g.getStatic(VECTOR_OPERATORS, unaryOperator, UNARY);
+        g.invokeVirtual(FLOAT_VECTOR, vectorMethod("lanewise", VectorOperators.Unary.class));
+    }
+
     /** {@code (float) Math.f((double) x)}. */
     private static void viaDouble(GeneratorAdapter g, String mathFunction) {
         g.cast(Type.FLOAT_TYPE, Type.DOUBLE_TYPE);
@@ -349,22 +805,39 @@ public final class JvmEmitter {
         g.cast(Type.DOUBLE_TYPE, Type.FLOAT_TYPE);
     }
 
-    /** Pushes {@code offset + Σ index_d · stride_d} as a long; the last stride may belong to the reduced index. */
-    private void pushIndex(GeneratorAdapter g, Operand o, long[] strides, int[] indices, int reduceIndex) {
-        g.push(plan.floatIndex(o));
-        for (int d = 0; d < strides.length; d++) {
+    /**
+     * Pushes {@code offset + Σ index_d · stride_d} as a long; the last stride may belong to the reduced index. With a
+     * hoisted {@code base} local, only the strides from {@code p.hoistedDims()} on are added to it.
+     */
+    private void pushAddress(GeneratorAdapter g, Operand o, long[] strides, Integer base, Point p) {
+        int[] indices = p.indices();
+        int reduceIndex = p.reduceIndex();
+        if (strides.length > indices.length + (reduceIndex >= 0 ? 1 : 0)) {
+            throw new IllegalStateException("load has strides " + Arrays.toString(strides) + " for " + indices.length + " loop dimensions");
+        }
+        int from = 0;
+        if (base == null) {
+            g.push(plan.floatIndex(o));
+        } else {
+            g.loadLocal(base);
+            from = p.hoistedDims();
+        }
+        for (int d = from; d < strides.length; d++) {
             if (strides[d] == 0) continue;
-            int var = d < indices.length ? indices[d] : reduceIndex;
-            g.loadLocal(var);
+            g.loadLocal(d < indices.length ? indices[d] : reduceIndex);
             if (strides[d] != 1) {
                 g.push(strides[d]);
                 g.math(GeneratorAdapter.MUL, Type.LONG_TYPE);
             }
             g.math(GeneratorAdapter.ADD, Type.LONG_TYPE);
         }
-        if (strides.length > indices.length + (reduceIndex >= 0 ? 1 : 0)) {
-            throw new IllegalStateException("load has strides " + Arrays.toString(strides) + " for " + indices.length + " loop dimensions");
-        }
+    }
+
+    /** Pushes the byte offset {@code 4 · address} of a vector load or store (see {@link #pushAddress}). */
+    private void pushByteOffset(GeneratorAdapter g, Operand o, long[] strides, Integer base, Point p) {
+        pushAddress(g, o, strides, base, p);
+        g.push((long) Float.BYTES);
+        g.math(GeneratorAdapter.MUL, Type.LONG_TYPE);
     }
 
     // ---- operands --------------------------------------------------------------------------------
@@ -413,6 +886,11 @@ public final class JvmEmitter {
     private static void invoke(GeneratorAdapter g, Class<?> owner, String name, Class<?>... parameterTypes) {
         java.lang.reflect.Method m = parameterTypes.length > 0 ? reflect(owner, name, parameterTypes) : unique(owner, name);
         g.invokeStatic(Type.getType(owner), Method.getMethod(m));
+    }
+
+    /** A public {@code FloatVector} instance method, found by reflection so its descriptor is typed. */
+    private static Method vectorMethod(String name, Class<?>... parameterTypes) {
+        return Method.getMethod(reflect(FloatVector.class, name, parameterTypes));
     }
 
     private static java.lang.reflect.Method unique(Class<?> owner, String name) {

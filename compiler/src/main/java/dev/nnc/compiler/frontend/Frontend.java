@@ -502,12 +502,21 @@ public final class Frontend {
 
     /** Declares a parameter; reports a clash with an earlier layer of the same name. */
     Value param(String name, TensorType type, Init init, Span at) {
+        return param(name, type, init, dev.nnc.compiler.ir.Param.Role.WEIGHT, at);
+    }
+
+    Value param(String name, TensorType type, Init init, dev.nnc.compiler.ir.Param.Role role, Span at) {
         try {
-            return graph.param(name, type, init);
+            return graph.param(name, type, init, role);
         } catch (IllegalArgumentException e) {
             report(at, "two layers are named `" + name.substring(0, name.lastIndexOf('.')) + "`", "give each layer a unique name=");
             return null;
         }
+    }
+
+    /** In a training graph, {@code state} takes the value {@code next} after each step (batchnorm's running statistics). */
+    void update(Value state, Value next) {
+        graph.update(state, next);
     }
 
     void report(Span at, String message, String hint) {

@@ -249,7 +249,7 @@ final class TrainSection {
             return new Val.Poison();
         }
         Value total = null;
-        for (Param p : f.graph().build().weights()) {
+        for (Param p : f.graph().build().trainable()) {
             Value w = p.value();
             Value term = sumAll(c.callee().equals("l1") ? add(new Op.Unary(UnaryKind.ABS, w)) : square(w));
             total = total == null ? term : binary(BinaryKind.ADD, total, term);

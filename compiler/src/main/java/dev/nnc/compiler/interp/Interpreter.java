@@ -10,6 +10,7 @@ import dev.nnc.kernels.Random;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -91,6 +92,9 @@ public final class Interpreter {
             case Op.Conv2dInputGrad c -> conv2dInputGrad(env.get(c.dy()), env.get(c.weight()), c.inputShape().sizes(batch), c);
             case Op.Conv2dWeightGrad c -> conv2dWeightGrad(env.get(c.x()), env.get(c.dy()), c.weightShape().sizes(batch), c);
             case Op.Pool2dGrad p -> pool2dGrad(env.get(p.x()), env.get(p.dy()), p);
+            case Op.Transpose t -> transpose(env.get(t.x()), t.perm());
+            case Op.Slice sl -> slice(env.get(sl.x()), sl.axis(), sl.start(), sl.end());
+            case Op.Concat c -> concat(c.xs().stream().map(env::get).toList(), c.axis());
         };
     }
 
@@ -172,25 +176,96 @@ public final class Interpreter {
         return s;
     }
 
+    /** A batch of matrix products over the last two dimensions. */
     private static NdArray matmul(NdArray a, NdArray b, boolean transA, boolean transB) {
         long[] as = a.shape();
         long[] bs = b.shape();
-        int m = (int) (transA ? as[1] : as[0]);
-        int k = (int) (transA ? as[0] : as[1]);
-        int n = (int) (transB ? bs[0] : bs[1]);
-        NdArray c = NdArray.zeros(m, n);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int p = 0; p < k; p++) {
-                    double av = transA ? a.data()[p * m + i] : a.data()[i * k + p];
-                    double bv = transB ? b.data()[j * k + p] : b.data()[p * n + j];
-                    s += av * bv;
+        int r = as.length;
+        int m = (int) (transA ? as[r - 1] : as[r - 2]);
+        int k = (int) (transA ? as[r - 2] : as[r - 1]);
+        int n = (int) (transB ? bs[r - 2] : bs[r - 1]);
+        long[] cs = as.clone();
+        cs[r - 2] = m;
+        cs[r - 1] = n;
+        NdArray c = NdArray.zeros(cs);
+        int batches = a.data().length / (m * k);
+        for (int q = 0; q < batches; q++) {
+            int ao = q * m * k, bo = q * k * n, co = q * m * n;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int p = 0; p < k; p++) {
+                        double av = transA ? a.data()[ao + p * m + i] : a.data()[ao + i * k + p];
+                        double bv = transB ? b.data()[bo + j * k + p] : b.data()[bo + p * n + j];
+                        s += av * bv;
+                    }
+                    c.data()[co + i * n + j] = s;
                 }
-                c.data()[i * n + j] = s;
             }
         }
         return c;
+    }
+
+    private static NdArray transpose(NdArray x, List<Integer> perm) {
+        long[] xs = x.shape();
+        long[] ys = new long[xs.length];
+        for (int d = 0; d < ys.length; d++) ys[d] = xs[perm.get(d)];
+        long[] xStrides = strides(xs);
+        NdArray y = NdArray.zeros(ys);
+        long[] index = new long[ys.length];
+        for (int flat = 0; flat < y.data().length; flat++) {
+            long src = 0;
+            for (int d = 0; d < ys.length; d++) src += index[d] * xStrides[perm.get(d)];
+            y.data()[flat] = x.data()[(int) src];
+            for (int d = ys.length - 1; d >= 0 && ++index[d] == ys[d]; d--) index[d] = 0;
+        }
+        return y;
+    }
+
+    private static NdArray slice(NdArray x, int axis, long start, long end) {
+        long[] xs = x.shape();
+        long[] ys = xs.clone();
+        ys[axis] = end - start;
+        long[] xStrides = strides(xs);
+        NdArray y = NdArray.zeros(ys);
+        long[] index = new long[ys.length];
+        for (int flat = 0; flat < y.data().length; flat++) {
+            long src = start * xStrides[axis];
+            for (int d = 0; d < ys.length; d++) src += index[d] * xStrides[d];
+            y.data()[flat] = x.data()[(int) src];
+            for (int d = ys.length - 1; d >= 0 && ++index[d] == ys[d]; d--) index[d] = 0;
+        }
+        return y;
+    }
+
+    private static NdArray concat(List<NdArray> xs, int axis) {
+        long[] ys = xs.getFirst().shape();
+        ys[axis] = xs.stream().mapToLong(a -> a.shape()[axis]).sum();
+        NdArray y = NdArray.zeros(ys);
+        long[] yStrides = strides(ys);
+        long offset = 0;
+        for (NdArray x : xs) {
+            long[] shape = x.shape();
+            long[] index = new long[shape.length];
+            for (int flat = 0; flat < x.data().length; flat++) {
+                long dst = offset * yStrides[axis];
+                for (int d = 0; d < shape.length; d++) dst += index[d] * yStrides[d];
+                y.data()[(int) dst] = x.data()[flat];
+                for (int d = shape.length - 1; d >= 0 && ++index[d] == shape[d]; d--) index[d] = 0;
+            }
+            offset += shape[axis];
+        }
+        return y;
+    }
+
+    private static long[] strides(long[] shape) {
+        long[] s = new long[shape.length];
+        long acc = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            s[d] = acc;
+            acc *= shape[d];
+        }
+        return s;
     }
 
     private static NdArray conv2d(NdArray x, NdArray w, Op.Conv2d c) {

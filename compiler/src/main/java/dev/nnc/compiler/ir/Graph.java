@@ -29,8 +29,13 @@ public record Graph(String name, int maxBatch, List<Value> inputs, List<Param> p
         this(name, maxBatch, inputs, params, nodes, outputs, Map.of());
     }
 
-    /** The model's weights, in declaration order (no optimizer slots). */
+    /** What the model stores in {@code weights.safetensors}, in declaration order: weights and buffers, no optimizer slots. */
     public List<Param> weights() {
+        return params.stream().filter(Param::isStored).toList();
+    }
+
+    /** The trainable weights, in declaration order. */
+    public List<Param> trainable() {
         return params.stream().filter(Param::isWeight).toList();
     }
 

@@ -19,6 +19,10 @@ public record Init(Kind kind, double scale) {
         return new Init(Kind.ZEROS, 0);
     }
 
+    public static Init ones() {
+        return new Init(Kind.ONES, 0);
+    }
+
     public static Init uniform(double bound) {
         return new Init(Kind.UNIFORM, bound);
     }

@@ -18,7 +18,7 @@ public final class IrParser {
     private static final String NAME = "[A-Za-z_][A-Za-z0-9_.]*";
     private static final Pattern HEADER = Pattern.compile("graph (" + NAME + ")\\(max_batch=(\\d+)\\) \\{");
     private static final Pattern INPUT = Pattern.compile("input %(" + NAME + "): (.+)");
-    private static final Pattern PARAM = Pattern.compile("(param|slot) %(" + NAME + "): (.+) = (zeros|ones|uniform|normal)(?:\\((.+)\\))?");
+    private static final Pattern PARAM = Pattern.compile("(param|buffer|slot) %(" + NAME + "): (.+) = (zeros|ones|uniform|normal)(?:\\((.+)\\))?");
     private static final Pattern NODE = Pattern.compile("%(" + NAME + "): (\\w+\\[[^\\]]*\\]) = (\\w+)\\(([^)]*)\\)(.*)");
     private static final Pattern OUTPUT = Pattern.compile("output (" + NAME + ") = %(" + NAME + ")");
     private static final Pattern UPDATE = Pattern.compile("update %(" + NAME + ") = %(" + NAME + ")");
@@ -54,7 +54,11 @@ public final class IrParser {
                     Value v = new Value(m.group(2), type(m.group(3)));
                     define(scope, v, lineNo);
                     Init.Kind kind = Init.Kind.valueOf(m.group(4).toUpperCase(Locale.ROOT));
-                    Param.Role role = m.group(1).equals("param") ? Param.Role.WEIGHT : Param.Role.SLOT;
+                    Param.Role role = switch (m.group(1)) {
+                        case "param" -> Param.Role.WEIGHT;
+                        case "buffer" -> Param.Role.BUFFER;
+                        default -> Param.Role.SLOT;
+                    };
                     params.add(new Param(v, new Init(kind, m.group(5) == null ? 0 : Double.parseDouble(m.group(5))), role));
                 } else if ((m = OUTPUT.matcher(line)).matches()) {
                     outputs.put(m.group(1), use(scope, m.group(2), lineNo));
@@ -184,6 +188,11 @@ public final class IrParser {
             case "one_hot" -> new Op.OneHot(arity(xs, 1, lineNo).get(0), Integer.parseInt(attr(attrs, "classes", lineNo)));
             case "random_uniform" -> new Op.RandomUniform(arity(xs, 1, lineNo).get(0), shapeAttr(attrs, lineNo),
                     Integer.parseInt(attr(attrs, "stream", lineNo)));
+            case "transpose" -> new Op.Transpose(arity(xs, 1, lineNo).get(0),
+                    java.util.Arrays.stream(attr(attrs, "perm", lineNo).split(",")).map(Integer::valueOf).toList());
+            case "slice" -> new Op.Slice(arity(xs, 1, lineNo).get(0), Integer.parseInt(attr(attrs, "axis", lineNo)),
+                    Long.parseLong(attr(attrs, "start", lineNo)), Long.parseLong(attr(attrs, "end", lineNo)));
+            case "concat" -> new Op.Concat(xs, Integer.parseInt(attr(attrs, "axis", lineNo)));
             case "conv2d_input_grad", "conv2d_weight_grad" -> {
                 arity(xs, 2, lineNo);
                 int[] stride = pair(attr(attrs, "stride", lineNo));

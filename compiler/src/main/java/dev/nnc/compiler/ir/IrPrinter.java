@@ -23,7 +23,11 @@ public final class IrPrinter {
         sb.append("graph ").append(g.name()).append("(max_batch=").append(g.maxBatch()).append(") {\n");
         for (Value v : g.inputs()) sb.append("  input ").append(v).append(": ").append(v.type()).append('\n');
         for (Param p : g.params()) {
-            sb.append(p.isWeight() ? "  param " : "  slot ").append(p.value()).append(": ").append(p.value().type()).append(" = ").append(p.init()).append('\n');
+            sb.append(switch (p.role()) {
+                case WEIGHT -> "  param ";
+                case BUFFER -> "  buffer ";
+                case SLOT -> "  slot ";
+            }).append(p.value()).append(": ").append(p.value().type()).append(" = ").append(p.init()).append('\n');
         }
         for (Node n : g.nodes()) sb.append("  ").append(node(n)).append('\n');
         for (Map.Entry<String, Value> e : g.outputs().entrySet()) {
@@ -59,6 +63,9 @@ public final class IrPrinter {
             case Op.Conv2dInputGrad c -> " shape=" + c.inputShape() + window(c.strideH(), c.strideW(), c.padH(), c.padW());
             case Op.Conv2dWeightGrad c -> " shape=" + c.weightShape() + window(c.strideH(), c.strideW(), c.padH(), c.padW());
             case Op.Pool2dGrad p -> " kernel=" + p.kernelH() + "x" + p.kernelW() + window(p.strideH(), p.strideW(), p.padH(), p.padW());
+            case Op.Transpose t -> " perm=" + t.perm().stream().map(String::valueOf).collect(Collectors.joining(","));
+            case Op.Slice sl -> " axis=" + sl.axis() + " start=" + sl.start() + " end=" + sl.end();
+            case Op.Concat c -> " axis=" + c.axis();
         };
     }
 

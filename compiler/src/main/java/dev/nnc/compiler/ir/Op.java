@@ -11,13 +11,39 @@ import java.util.Objects;
  */
 public sealed interface Op
         permits Op.Unary, Op.Binary, Op.MatMul, Op.Conv2d, Op.Pool2d, Op.Reduce, Op.Reshape, Op.Constant,
-                Op.Broadcast, Op.SizeOf, Op.OneHot, Op.RandomUniform, Op.Conv2dInputGrad, Op.Conv2dWeightGrad, Op.Pool2dGrad {
+                Op.Broadcast, Op.SizeOf, Op.OneHot, Op.RandomUniform, Op.Conv2dInputGrad, Op.Conv2dWeightGrad, Op.Pool2dGrad,
+                Op.Transpose, Op.Slice, Op.Concat {
 
     /** The values this op reads, in order. */
     List<Value> operands();
 
     /** The op's name in the IR text form. */
     String mnemonic();
+
+    /** The same op reading {@code xs} instead of its operands (same count, in order). */
+    static Op withOperands(Op op, List<Value> xs) {
+        if (xs.size() != op.operands().size()) throw new IllegalArgumentException(op.mnemonic() + " takes " + op.operands().size() + " operands");
+        return switch (op) {
+            case Unary u -> new Unary(u.kind(), xs.get(0));
+            case Binary b -> new Binary(b.kind(), xs.get(0), xs.get(1));
+            case MatMul m -> new MatMul(xs.get(0), xs.get(1), m.transA(), m.transB());
+            case Conv2d c -> new Conv2d(xs.get(0), xs.get(1), c.strideH(), c.strideW(), c.padH(), c.padW());
+            case Pool2d p -> new Pool2d(p.kind(), xs.get(0), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
+            case Reduce r -> new Reduce(r.kind(), xs.get(0), r.axis());
+            case Reshape r -> new Reshape(xs.get(0), r.shape());
+            case Constant c -> c;
+            case Broadcast b -> new Broadcast(xs.get(0), b.shape());
+            case SizeOf s -> s;
+            case OneHot o -> new OneHot(xs.get(0), o.classes());
+            case RandomUniform r -> new RandomUniform(xs.get(0), r.shape(), r.stream());
+            case Conv2dInputGrad c -> new Conv2dInputGrad(xs.get(0), xs.get(1), c.inputShape(), c.strideH(), c.strideW(), c.padH(), c.padW());
+            case Conv2dWeightGrad c -> new Conv2dWeightGrad(xs.get(0), xs.get(1), c.weightShape(), c.strideH(), c.strideW(), c.padH(), c.padW());
+            case Pool2dGrad p -> new Pool2dGrad(p.kind(), xs.get(0), xs.get(1), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
+            case Transpose t -> new Transpose(xs.get(0), t.perm());
+            case Slice sl -> new Slice(xs.get(0), sl.axis(), sl.start(), sl.end());
+            case Concat c -> new Concat(xs, c.axis());
+        };
+    }
 
     /** Elementwise functions of one tensor. */
     enum UnaryKind {
@@ -99,7 +125,10 @@ public sealed interface Op
         }
     }
 
-    /** Rank-2 matrix product {@code op(a) · op(b)}, where {@code op} transposes when its flag is set. */
+    /**
+     * Matrix product {@code op(a) · op(b)} over the last two dimensions, where {@code op} transposes when its flag
+     * is set; operands of rank above 2 are batches of matrices with equal leading dimensions.
+     */
     record MatMul(Value a, Value b, boolean transA, boolean transB) implements Op {
         public MatMul {
             Objects.requireNonNull(a);
@@ -325,6 +354,55 @@ public sealed interface Op
 
         public String mnemonic() {
             return kind.mnemonic() + "_grad";
+        }
+    }
+
+    /** The dimensions of {@code x} reordered: output dimension d is input dimension {@code perm[d]} (the batch stays first). */
+    record Transpose(Value x, List<Integer> perm) implements Op {
+        public Transpose {
+            Objects.requireNonNull(x);
+            perm = List.copyOf(perm);
+        }
+
+        public List<Value> operands() {
+            return List.of(x);
+        }
+
+        public String mnemonic() {
+            return "transpose";
+        }
+    }
+
+    /** Elements {@code start ≤ i < end} of {@code x} along {@code axis} (which is not the batch). */
+    record Slice(Value x, int axis, long start, long end) implements Op {
+        public Slice {
+            Objects.requireNonNull(x);
+            if (axis < 0 || start < 0 || end <= start) throw new IllegalArgumentException("bad slice " + axis + ":" + start + ".." + end);
+        }
+
+        public List<Value> operands() {
+            return List.of(x);
+        }
+
+        public String mnemonic() {
+            return "slice";
+        }
+    }
+
+    /** The tensors {@code xs} joined along {@code axis} (which is not the batch); other dimensions agree. */
+    record Concat(List<Value> xs, int axis) implements Op {
+        public Concat {
+            xs = List.copyOf(xs);
+            if (xs.size() < 2) throw new IllegalArgumentException("concat needs at least two tensors");
+            if (axis < 0) throw new IllegalArgumentException("concat axis must be normalized (≥ 0), got " + axis);
+        }
+
+        public List<Value> operands() {
+            return xs;
+        }
+
+        public String mnemonic() {
+            return "concat";
         }
     }
 }

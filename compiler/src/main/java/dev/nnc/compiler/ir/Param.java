@@ -12,6 +12,8 @@ public record Param(Value value, Init init, Role role) {
     public enum Role {
         /** A weight of the model: differentiated, saved, loaded from safetensors. */
         WEIGHT,
+        /** State the model keeps but does not learn by gradient (batchnorm's running statistics): saved and loaded with the weights. */
+        BUFFER,
         /** Optimizer state: updated by the training step, saved in checkpoints only. */
         SLOT
     }
@@ -31,7 +33,13 @@ public record Param(Value value, Init init, Role role) {
         return value.name();
     }
 
+    /** A trainable weight: differentiated and updated by the optimizer. */
     public boolean isWeight() {
         return role == Role.WEIGHT;
+    }
+
+    /** Stored with the model in {@code weights.safetensors}: weights and buffers, not optimizer slots. */
+    public boolean isStored() {
+        return role != Role.SLOT;
     }
 }

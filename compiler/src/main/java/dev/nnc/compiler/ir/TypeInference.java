@@ -55,6 +55,14 @@ public final class TypeInference {
                 requireSame("conv2d_weight_grad", forward, g.dy().type());
                 yield TensorType.f32(g.weightShape());
             }
+            case Op.Transpose t -> transpose(t);
+            case Op.Slice sl -> {
+                Shape x = sl.x().shape();
+                if (sl.axis() >= x.rank() || x.dim(sl.axis()).batch()) throw new TypeError("slice axis " + sl.axis() + " is not a static dimension of " + x);
+                if (sl.end() > x.size(sl.axis())) throw new TypeError("slice " + sl.start() + ".." + sl.end() + " is outside dimension " + sl.axis() + " of " + x);
+                yield new TensorType(sl.x().type().dtype(), x.withDim(sl.axis(), Dim.of(sl.end() - sl.start())));
+            }
+            case Op.Concat c -> concat(c);
             case Op.Pool2dGrad g -> {
                 TensorType forward = pool2d(new Op.Pool2d(g.kind(), g.x(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.padH(), g.padW()));
                 requireSame(g.mnemonic(), forward, g.dy().type());
@@ -100,19 +108,26 @@ public final class TypeInference {
     private static TensorType matmul(Op.MatMul m) {
         Shape a = requireF32("matmul", m.a().type()).shape();
         Shape b = requireF32("matmul", m.b().type()).shape();
-        if (a.rank() != 2 || b.rank() != 2) {
-            throw new TypeError("matmul expects rank-2 operands, got " + m.a().type() + " and " + m.b().type());
+        int rank = a.rank();
+        if (rank < 2 || b.rank() != rank || !a.dims().subList(0, rank - 2).equals(b.dims().subList(0, rank - 2))) {
+            throw new TypeError("matmul expects two matrices, or two batches of matrices with the same leading dimensions, got "
+                    + m.a().type() + " and " + m.b().type());
         }
-        Dim rows = m.transA() ? a.dim(1) : a.dim(0);
-        Dim inner = m.transA() ? a.dim(0) : a.dim(1);
-        Dim innerB = m.transB() ? b.dim(1) : b.dim(0);
-        Dim cols = m.transB() ? b.dim(0) : b.dim(1);
+        Dim rows = m.transA() ? a.dim(rank - 1) : a.dim(rank - 2);
+        Dim inner = m.transA() ? a.dim(rank - 2) : a.dim(rank - 1);
+        Dim innerB = m.transB() ? b.dim(rank - 1) : b.dim(rank - 2);
+        Dim cols = m.transB() ? b.dim(rank - 2) : b.dim(rank - 1);
         if (!inner.equals(innerB)) {
             throw new TypeError("matmul inner dimensions differ: " + describe(m.a().type(), m.transA()) + " · "
                     + describe(m.b().type(), m.transB()) + " (" + inner + " vs " + innerB + ")");
         }
-        if (cols.batch()) throw new TypeError("matmul result would have the batch dimension B as its column count");
-        return TensorType.f32(new Shape(List.of(rows, cols)));
+        if (cols.batch() || (rank > 2 && (rows.batch() || inner.batch()))) {
+            throw new TypeError("matmul would move the batch dimension B away from the front");
+        }
+        List<Dim> dims = new ArrayList<>(a.dims().subList(0, rank - 2));
+        dims.add(rows);
+        dims.add(cols);
+        return TensorType.f32(new Shape(dims));
     }
 
     private static String describe(TensorType t, boolean transposed) {
@@ -147,6 +162,38 @@ public final class TypeInference {
             throw new TypeError(what + " window " + kernel + " is larger than the padded input " + (in + 2L * pad));
         }
         return span / stride + 1;
+    }
+
+    private static TensorType transpose(Op.Transpose t) {
+        Shape x = t.x().shape();
+        List<Integer> perm = t.perm();
+        boolean permutation = perm.size() == x.rank() && new java.util.HashSet<>(perm).size() == perm.size()
+                && perm.stream().allMatch(p -> p >= 0 && p < x.rank());
+        if (!permutation) throw new TypeError("transpose needs a permutation of 0.." + (x.rank() - 1) + ", got " + perm);
+        if (x.hasBatch() && perm.getFirst() != 0) throw new TypeError("transpose must keep the batch dimension first, got " + perm);
+        List<Dim> dims = new ArrayList<>();
+        for (int p : perm) dims.add(x.dim(p));
+        return new TensorType(t.x().type().dtype(), new Shape(dims));
+    }
+
+    private static TensorType concat(Op.Concat c) {
+        Shape first = c.xs().getFirst().shape();
+        int axis = c.axis();
+        if (axis >= first.rank() || first.dim(axis).batch()) throw new TypeError("concat axis " + axis + " is not a static dimension of " + first);
+        long total = 0;
+        for (Value v : c.xs()) {
+            Shape s = v.shape();
+            if (s.rank() != first.rank() || v.type().dtype() != c.xs().getFirst().type().dtype()) {
+                throw new TypeError("concat of " + c.xs().getFirst().type() + " and " + v.type() + ": ranks or dtypes differ");
+            }
+            for (int d = 0; d < s.rank(); d++) {
+                if (d != axis && !s.dim(d).equals(first.dim(d))) {
+                    throw new TypeError("concat of " + first + " and " + s + " along axis " + axis + ": dimension " + d + " differs");
+                }
+            }
+            total += s.size(axis);
+        }
+        return new TensorType(c.xs().getFirst().type().dtype(), first.withDim(axis, Dim.of(total)));
     }
 
     private static TensorType reshape(Op.Reshape r) {

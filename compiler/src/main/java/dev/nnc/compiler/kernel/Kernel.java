@@ -42,30 +42,55 @@ public sealed interface Kernel {
         }
     }
 
-    /** {@code c = op(a) · op(b)}, m×n, inner k; leading dimensions count floats. */
-    record Gemm(List<String> computes, boolean transA, boolean transB, Dim m, Dim n, Dim k,
-                Operand a, int lda, Operand b, int ldb, Operand c, int ldc) implements Kernel {
+    /**
+     * {@code batch} products {@code c = op(a) · op(b)}, m×n, inner k, the i-th at offsets advanced by i times the
+     * strides; leading dimensions and strides count floats. A non-null {@code epilogue} is an elementwise loop run
+     * right after, in place over {@code c} (bias, activation: fused consumers).
+     */
+    record Gemm(List<String> computes, boolean transA, boolean transB, Dim batch, Dim m, Dim n, Dim k,
+                Operand a, int lda, long strideA, Operand b, int ldb, long strideB, Operand c, int ldc, long strideC,
+                Loop epilogue) implements Kernel {
         public Gemm {
             computes = List.copyOf(computes);
         }
 
+        /** One product, no batch. */
+        public Gemm(List<String> computes, boolean transA, boolean transB, Dim m, Dim n, Dim k,
+                    Operand a, int lda, Operand b, int ldb, Operand c, int ldc, Loop epilogue) {
+            this(computes, transA, transB, Dim.of(1), m, n, k, a, lda, 0, b, ldb, 0, c, ldc, 0, epilogue);
+        }
+
+        public boolean batched() {
+            return !batch.isOne();
+        }
+
+        public Gemm withEpilogue(List<String> computes, Loop epilogue) {
+            return new Gemm(computes, transA, transB, batch, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, epilogue);
+        }
+
         @Override
         public String toString() {
-            return "gemm m=" + m + " n=" + n + " k=" + k + (transA ? " aᵀ" : "") + (transB ? " bᵀ" : "") + " " + c + " = " + a + " · " + b;
+            return "gemm " + (batched() ? "batch=" + batch + " " : "") + "m=" + m + " n=" + n + " k=" + k + (transA ? " aᵀ" : "")
+                    + (transB ? " bᵀ" : "") + " " + c + " = " + a + " · " + b + (epilogue == null ? "" : " then " + epilogue);
         }
     }
 
-    /** NCHW convolution through im2col in {@code scratch}. */
+    /** NCHW convolution through im2col in {@code scratch}, with an optional in-place elementwise {@code epilogue} over {@code y}. */
     record Conv(List<String> computes, Dim n, int c, int h, int w, int k, int kh, int kw, int strideH, int strideW,
-                int padH, int padW, Operand x, Operand weight, Operand y, Operand scratch) implements Kernel {
+                int padH, int padW, Operand x, Operand weight, Operand y, Operand scratch, Loop epilogue) implements Kernel {
         public Conv {
             computes = List.copyOf(computes);
+        }
+
+        public Conv withEpilogue(List<String> computes, Loop epilogue) {
+            return new Conv(computes, n, c, h, w, k, kh, kw, strideH, strideW, padH, padW, x, weight, y, scratch, epilogue);
         }
 
         @Override
         public String toString() {
             return "conv2d n=" + n + " c=" + c + " " + h + "x" + w + " k=" + k + " " + kh + "x" + kw + " stride=" + strideH + "x" + strideW
-                    + " pad=" + padH + "x" + padW + " " + y + " = " + x + " ⋆ " + weight + " scratch " + scratch;
+                    + " pad=" + padH + "x" + padW + " " + y + " = " + x + " ⋆ " + weight + " scratch " + scratch
+                    + (epilogue == null ? "" : " then " + epilogue);
         }
     }
 

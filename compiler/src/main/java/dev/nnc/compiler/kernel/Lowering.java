@@ -139,13 +139,41 @@ public final class Lowering {
             case Op.MatMul m -> {
                 Shape a = m.a().shape();
                 Shape b = m.b().shape();
-                Dim rows = m.transA() ? a.dim(1) : a.dim(0);
-                Dim inner = m.transA() ? a.dim(0) : a.dim(1);
-                Dim cols = m.transB() ? b.dim(0) : b.dim(1);
+                int r = a.rank();
+                Dim rows = m.transA() ? a.dim(r - 1) : a.dim(r - 2);
+                Dim inner = m.transA() ? a.dim(r - 2) : a.dim(r - 1);
+                Dim cols = m.transB() ? b.dim(r - 2) : b.dim(r - 1);
+                Dim batch = Dim.of(1);
+                for (Dim d : a.dims().subList(0, r - 2)) batch = batch.batch() ? batch.times(d.factor()) : d.times(batch.factor());
                 Operand c = arenaFor(out);
-                kernels.add(new Kernel.Gemm(computes, m.transA(), m.transB(), rows, cols, inner,
-                        placed.get(m.a()), (int) a.dim(1).factor(), placed.get(m.b()), (int) b.dim(1).factor(), c, (int) cols.factor()));
+                long matrixA = a.dim(r - 2).factor() * a.dim(r - 1).factor();
+                long matrixB = b.dim(r - 2).factor() * b.dim(r - 1).factor();
+                kernels.add(new Kernel.Gemm(computes, m.transA(), m.transB(), batch, rows, cols, inner,
+                        placed.get(m.a()), (int) a.dim(r - 1).factor(), matrixA, placed.get(m.b()), (int) b.dim(r - 1).factor(), matrixB,
+                        c, (int) cols.factor(), rows.factor() * cols.factor(), null));
                 placed.put(out, c);
+            }
+            case Op.Transpose t -> {
+                long[] xStrides = t.x().shape().strides(1);
+                long[] strides = new long[t.perm().size()];
+                for (int d = 0; d < strides.length; d++) strides[d] = xStrides[t.perm().get(d)];
+                elementwise(out, new LoopExpr.Load(placed.get(t.x()), strides));
+            }
+            case Op.Slice sl -> {
+                Operand x = placed.get(sl.x());
+                long[] xStrides = sl.x().shape().strides(1);
+                elementwise(out, new LoopExpr.Load(new Operand(x.buffer(), x.offset() + sl.start() * xStrides[sl.axis()]), xStrides));
+            }
+            case Op.Concat cat -> {
+                Operand o = arenaFor(out);
+                long[] outStrides = out.shape().strides(1);
+                long offset = 0;
+                for (Value x : cat.xs()) {
+                    kernels.add(new Kernel.Loop(computes, x.shape().dims(), new Operand(o.buffer(), o.offset() + offset * outStrides[cat.axis()]),
+                            outStrides, read(x, x.shape())));
+                    offset += x.shape().size(cat.axis());
+                }
+                placed.put(out, o);
             }
             case Op.Conv2d c -> {
                 Shape x = c.x().shape();
@@ -154,7 +182,7 @@ public final class Lowering {
                 Operand scratch = scratch(out, Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW()));
                 Operand y = arenaFor(out);
                 kernels.add(new Kernel.Conv(computes, x.dim(0), ch, h, wd, (int) w.size(0), kh, kw, c.strideH(), c.strideW(),
-                        c.padH(), c.padW(), placed.get(c.x()), placed.get(c.weight()), y, scratch));
+                        c.padH(), c.padW(), placed.get(c.x()), placed.get(c.weight()), y, scratch, null));
                 placed.put(out, y);
             }
             case Op.Pool2d p -> {

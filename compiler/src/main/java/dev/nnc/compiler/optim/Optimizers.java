@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Appends an optimizer's update to a training graph: for every weight, the new value (and new slot values) as
- * graph updates, following PyTorch's {@code torch.optim} formulas so results match step for step. The learning
+ * graph updates — the weight's first, so its new slot values can be computed inside its update and again inside
+ * the slots' own, never stored in between — following PyTorch's {@code torch.optim} formulas so results match step for step. The learning
  * rate and Adam's bias corrections are scalar inputs the runtime sets before each step (named from
  * {@link Hyperparameters}); everything else is a constant baked into the graph.
  */
@@ -50,10 +51,12 @@ public final class Optimizers {
         if (spec.momentum() > 0) {
             Value buf = slot(p, "momentum_buffer");
             Value next = add(mul(c(spec.momentum()), buf), d);
-            b.update(buf, next);
             d = spec.nesterov() ? add(d, mul(c(spec.momentum()), next)) : next;
+            b.update(p, sub(p, mul(lr, d)));
+            b.update(buf, next);
+        } else {
+            b.update(p, sub(p, mul(lr, d)));
         }
-        b.update(p, sub(p, mul(lr, d)));
     }
 
     /**
@@ -74,11 +77,11 @@ public final class Optimizers {
         Value v = slot(p, "exp_avg_sq");
         Value m1 = add(mul(c(spec.beta1()), m), mul(c(1 - spec.beta1()), grad));
         Value v1 = add(mul(c(spec.beta2()), v), mul(c(1 - spec.beta2()), mul(grad, grad)));
-        b.update(m, m1);
-        b.update(v, v1);
         Value denom = add(div(unary(Op.UnaryKind.SQRT, v1), bias2Sqrt), c(spec.eps()));
         Value stepSize = div(lr, bias1);
         b.update(p, sub(base, mul(stepSize, div(m1, denom))));
+        b.update(m, m1);
+        b.update(v, v1);
     }
 
     private Value slot(Value p, String name) {

@@ -78,6 +78,8 @@ class GradientCheckTest {
                 c -> c.add(new Op.Conv2d(c.w().get(0), c.w().get(1), 1, 1, 1, 1)), false));
         cases.add(new Case("conv2d stride 2 pad 1, 2x3 kernel", List.of(new long[] {2, 2, 6, 7}, new long[] {3, 2, 2, 3}),
                 c -> c.add(new Op.Conv2d(c.w().get(0), c.w().get(1), 2, 2, 1, 1)), false));
+        cases.add(new Case("conv_transpose stride 2 pad 1", List.of(new long[] {2, 3, 3, 3}, new long[] {3, 2, 3, 3}),
+                c -> c.add(new Op.Conv2dInputGrad(c.w().get(0), c.w().get(1), Shape.of(2, 2, 5, 5), 2, 2, 1, 1)), false));
         cases.add(new Case("maxpool 2 stride 1", List.of(new long[] {2, 2, 5, 5}),
                 c -> c.add(new Op.Pool2d(Op.PoolKind.MAX, c.w().get(0), 2, 2, 1, 1, 0, 0)), false));
         cases.add(new Case("maxpool 3 stride 2 pad 1", List.of(new long[] {1, 2, 6, 6}),
@@ -92,6 +94,18 @@ class GradientCheckTest {
         cases.add(new Case("reshape", List.of(new long[] {2, 3, 4}), c -> c.add(new Op.Reshape(c.w().get(0), Shape.of(6, 4))), false));
         cases.add(new Case("broadcast", List.of(new long[] {3, 1}), c -> c.add(new Op.Broadcast(c.w().get(0), Shape.of(2, 3, 4))), false));
         cases.add(new Case("softmax", List.of(new long[] {3, 5}), GradientCheckTest::softmax, false));
+        cases.add(new Case("transpose", List.of(new long[] {2, 3, 4}), c -> c.add(new Op.Transpose(c.w().get(0), List.of(2, 0, 1))), false));
+        cases.add(new Case("slice middle", List.of(new long[] {3, 6}), c -> c.add(new Op.Slice(c.w().get(0), 1, 2, 5)), false));
+        cases.add(new Case("slice front", List.of(new long[] {4, 3}), c -> c.add(new Op.Slice(c.w().get(0), 0, 0, 2)), false));
+        cases.add(new Case("concat", List.of(new long[] {2, 3}, new long[] {2, 1}, new long[] {2, 2}),
+                c -> c.add(new Op.Concat(c.w(), 1)), false));
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                cases.add(new Case("batched matmul transA=" + ta + " transB=" + tb,
+                        List.of(ta ? new long[] {2, 3, 5, 3} : new long[] {2, 3, 3, 5}, tb ? new long[] {2, 3, 4, 5} : new long[] {2, 3, 5, 4}),
+                        c -> c.add(new Op.MatMul(c.w().get(0), c.w().get(1), ta, tb)), false));
+            }
+        }
         cases.add(new Case("chain: tanh(x·Wᵀ + b) then sigmoid", List.of(new long[] {4, 6}, new long[] {3, 6}, new long[] {3}), c -> {
             Value h = c.add(new Op.MatMul(c.w().get(0), c.w().get(1), false, true));
             Value t = c.add(new Op.Unary(UnaryKind.TANH, c.add(new Op.Binary(BinaryKind.ADD, h, c.w().get(2)))));

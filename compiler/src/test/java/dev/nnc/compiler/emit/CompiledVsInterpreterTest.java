@@ -64,7 +64,7 @@ class CompiledVsInterpreterTest {
         Compiler.writeArtifact(c, artifact);
 
         Map<String, Tensor> feed = new LinkedHashMap<>();
-        inputs.forEach((name, a) -> feed.put(name, Tensor.of(a.toFloats(), a.shape())));
+        for (dev.nnc.compiler.ir.Value v : g.inputs()) feed.put(v.name(), TestModels.tensor(inputs.get(v.name()), v.type().dtype()));
         try (NncModel m = NncModel.load(artifact); Session s = m.newSession()) {
             Map<String, Tensor> actual = s.run(feed);
             assertEquals(expected.keySet(), actual.keySet());

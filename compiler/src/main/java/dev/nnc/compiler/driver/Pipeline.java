@@ -1,0 +1,29 @@
+package dev.nnc.compiler.driver;
+
+import dev.nnc.compiler.ir.Graph;
+import dev.nnc.compiler.kernel.Fusion;
+import dev.nnc.compiler.passes.Simplify;
+import dev.nnc.compiler.kernel.KernelProgram;
+
+/**
+ * The optimization pipeline: one list, in order, per optimization level, for the graph and for the kernel
+ * program. (The stages that build graphs — frontend, autodiff, optimizer updates — run in {@link Compiler}.)
+ */
+final class Pipeline {
+
+    private Pipeline() {}
+
+    static Graph simplify(Graph g, OptLevel level) {
+        return switch (level) {
+            case O0 -> g;                            // as built: the baseline keeps every node
+            case O2 -> Simplify.run(g);              // dead code, duplicates, identities (x·1, x+0, −(−x), …)
+        };
+    }
+
+    static KernelProgram optimize(KernelProgram program, OptLevel level) {
+        return switch (level) {
+            case O0 -> program;                      // one kernel per primitive op: the unfused baseline
+            case O2 -> Fusion.fuse(program);         // elementwise chains, reductions with their producers, epilogues
+        };
+    }
+}
