@@ -159,6 +159,22 @@ public final class Autodiff {
                 }
                 yield parts;
             }
+            case Op.Recurrent r when !r.cells() -> {                                             // backpropagation through time
+                Value cells = r.kind() == Op.RecurrentKind.LSTM
+                        ? add(new Op.Recurrent(r.kind(), r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), true), "cells") : null;
+                Value dx = add(new Op.RecurrentGrad(r.kind(), false, r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), y, cells, gy), "grad");
+                Value packed = add(new Op.RecurrentGrad(r.kind(), true, r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), y, cells, gy), "grad");
+                List<Value> grads = new ArrayList<>(List.of(dx));
+                long offset = 0;
+                for (Value w : List.of(r.wIh(), r.wHh(), r.bIh(), r.bHh())) {
+                    long size = w.shape().numel(1);
+                    grads.add(add(new Op.Reshape(add(new Op.Slice(packed, 0, offset, offset + size), "grad"), w.shape()), "grad"));
+                    offset += size;
+                }
+                yield grads;
+            }
+            case Op.Recurrent r -> throw unsupported(op);
+            case Op.RecurrentGrad g -> throw unsupported(op);
             case Op.Conv2dInputGrad c -> List.of(                                                // the transposed convolution
                     add(new Op.Conv2d(gy, c.weight(), c.strideH(), c.strideW(), c.padH(), c.padW()), "grad"),
                     add(new Op.Conv2dWeightGrad(gy, c.dy(), c.weight().shape(), c.strideH(), c.strideW(), c.padH(), c.padW()), "grad"));

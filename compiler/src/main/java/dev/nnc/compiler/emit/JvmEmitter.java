@@ -14,6 +14,7 @@ import dev.nnc.kernels.Index;
 import dev.nnc.kernels.MathFns;
 import dev.nnc.kernels.Pool;
 import dev.nnc.kernels.Random;
+import dev.nnc.kernels.Recurrent;
 import dev.nnc.runtime.CompiledModel;
 import dev.nnc.runtime.CompiledTrainer;
 import java.lang.foreign.MemorySegment;
@@ -247,6 +248,27 @@ public final class JvmEmitter {
                 pushOperand(g, o.labels());
                 pushOperand(g, o.out());
                 invoke(g, Index.class, "oneHot");
+            }
+            case Kernel.RecurrentForward r -> {
+                pushInt(g, r.n());
+                for (int v : new int[] {r.t(), r.f(), r.h()}) g.push(v);
+                for (Operand o : List.of(r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), r.y())) pushOperand(g, o);
+                if (r.kind() == Op.RecurrentKind.LSTM) {
+                    pushOperand(g, r.cells());
+                    invoke(g, Recurrent.class, "lstmForward");
+                } else {
+                    invoke(g, Recurrent.class, "rnnForward");
+                }
+            }
+            case Kernel.RecurrentBackward r -> {
+                pushInt(g, r.n());
+                for (int v : new int[] {r.t(), r.f(), r.h()}) g.push(v);
+                boolean lstm = r.kind() == Op.RecurrentKind.LSTM;
+                List<Operand> operands = lstm
+                        ? List.of(r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), r.y(), r.cells(), r.dy(), r.dx(), r.dW(), r.scratch())
+                        : List.of(r.x(), r.wIh(), r.wHh(), r.y(), r.dy(), r.dx(), r.dW(), r.scratch());
+                for (Operand o : operands) pushOperand(g, o);
+                invoke(g, Recurrent.class, lstm ? "lstmBackward" : "rnnBackward");
             }
             case Kernel.Uniform u -> {
                 // seed' = seed ^ (stream · 0x9E3779B9), as Op.RandomUniform.mixedSeed

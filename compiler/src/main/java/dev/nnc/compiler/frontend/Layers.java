@@ -61,7 +61,8 @@ final class Layers {
             case "concat" -> concat();
             case "attention" -> attention();
             case "conv_transpose2d" -> convTranspose();
-            case "rnn", "lstm" -> fail("`" + call.callee() + "` is not available yet in this build", "write the recurrence with dense layers for now");
+            case "rnn" -> recurrent(Op.RecurrentKind.RNN);
+            case "lstm" -> recurrent(Op.RecurrentKind.LSTM);
             default -> throw new IllegalStateException("built-in `" + call.callee() + "` has no lowering");
         };
     }
@@ -433,6 +434,34 @@ final class Layers {
         Value b = frontend.param(name + ".bias", TensorType.f32(Shape.of(out)), Init.zeros(), at);
         if (b == null) return new Val.Poison();
         return new Val.Tensor(binary(Op.BinaryKind.ADD, t.value(), frontend.addValue(new Op.Reshape(b, Shape.of(out, 1, 1)), name + ".bias")));
+    }
+
+    /**
+     * A tanh RNN or an LSTM over x [B, T, F] with PyTorch's parameters ({@code weight_ih_l0}, {@code weight_hh_l0},
+     * {@code bias_ih_l0}, {@code bias_hh_l0}; LSTM gates i, f, g, o): every state [B, T, H] with {@code sequence=true},
+     * else the last one [B, H].
+     */
+    private Val recurrent(Op.RecurrentKind kind) {
+        Value x = tensor("x");
+        Long hidden = positiveInt("hidden");
+        if (x == null || hidden == null) return new Val.Poison();
+        Shape s = x.shape();
+        if (s.rank() != 3 || !s.hasBatch()) {
+            return fail(kind.mnemonic() + " expects a sequence [B, T, F], got " + x.type(), s.rank() == 2 ? "add a feature dimension, e.g. `reshape(B, T, 1)`" : null);
+        }
+        long gh = kind.gates() * hidden;
+        String name = layerName(kind.mnemonic());
+        Init init = Init.uniform(1 / Math.sqrt(hidden));
+        Value wIh = frontend.param(name + ".weight_ih_l0", TensorType.f32(Shape.of(gh, s.size(2))), init, at);
+        Value wHh = frontend.param(name + ".weight_hh_l0", TensorType.f32(Shape.of(gh, hidden)), init, at);
+        Value bIh = frontend.param(name + ".bias_ih_l0", TensorType.f32(Shape.of(gh)), init, at);
+        Value bHh = frontend.param(name + ".bias_hh_l0", TensorType.f32(Shape.of(gh)), init, at);
+        if (wIh == null || wHh == null || bIh == null || bHh == null) return new Val.Poison();
+        Value states = frontend.addValue(new Op.Recurrent(kind, x, wIh, wHh, bIh, bHh, false), name);
+        if (bool("sequence")) return new Val.Tensor(states);
+        long t = s.size(1);
+        Value last = frontend.addValue(new Op.Slice(states, 1, t - 1, t), name + ".last");
+        return new Val.Tensor(frontend.addValue(new Op.Reshape(last, new Shape(List.of(s.dim(0), Dim.of(hidden)))), name + ".last"));
     }
 
     private Value binary(Op.BinaryKind kind, Value a, Value b) {

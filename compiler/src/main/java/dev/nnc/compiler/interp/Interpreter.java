@@ -7,6 +7,10 @@ import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.kernels.MathFns;
 import dev.nnc.kernels.Random;
+import dev.nnc.kernels.Recurrent;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -95,6 +99,8 @@ public final class Interpreter {
             case Op.Transpose t -> transpose(env.get(t.x()), t.perm());
             case Op.Slice sl -> slice(env.get(sl.x()), sl.axis(), sl.start(), sl.end());
             case Op.Concat c -> concat(c.xs().stream().map(env::get).toList(), c.axis());
+            case Op.Recurrent r -> recurrent(r, env.get(r.x()), env.get(r.wIh()), env.get(r.wHh()), env.get(r.bIh()), env.get(r.bHh()));
+            case Op.RecurrentGrad g -> recurrentGrad(g, env);
         };
     }
 
@@ -256,6 +262,78 @@ public final class Interpreter {
             offset += shape[axis];
         }
         return y;
+    }
+
+    /** The states of a tanh RNN or an LSTM (gates i, f, g, o) over x [n, t, f] from zero, in double precision. */
+    private static NdArray recurrent(Op.Recurrent r, NdArray x, NdArray wIh, NdArray wHh, NdArray bIh, NdArray bHh) {
+        int n = (int) x.shape()[0], t = (int) x.shape()[1], f = (int) x.shape()[2], h = (int) wHh.shape()[1];
+        int g = r.kind().gates();
+        NdArray hidden = NdArray.zeros(n, t, h);
+        NdArray cells = NdArray.zeros(n, t, h);
+        for (int b = 0; b < n; b++) {
+            double[] state = new double[h];
+            double[] cell = new double[h];
+            for (int s = 0; s < t; s++) {
+                double[] z = new double[g * h];
+                for (int j = 0; j < g * h; j++) {
+                    double acc = bIh.data()[j] + bHh.data()[j];
+                    for (int i = 0; i < f; i++) acc += x.data()[(b * t + s) * f + i] * wIh.data()[j * f + i];
+                    for (int i = 0; i < h; i++) acc += state[i] * wHh.data()[j * h + i];
+                    z[j] = acc;
+                }
+                for (int j = 0; j < h; j++) {
+                    if (r.kind() == Op.RecurrentKind.RNN) {
+                        state[j] = Math.tanh(z[j]);
+                    } else {
+                        double in = sigmoid(z[j]), forget = sigmoid(z[h + j]), candidate = Math.tanh(z[2 * h + j]), out = sigmoid(z[3 * h + j]);
+                        cell[j] = forget * cell[j] + in * candidate;
+                        state[j] = out * Math.tanh(cell[j]);
+                    }
+                }
+                // all gates of a step read the previous state, so the state is updated only after the whole step
+                for (int j = 0; j < h; j++) {
+                    hidden.data()[(b * t + s) * h + j] = state[j];
+                    cells.data()[(b * t + s) * h + j] = cell[j];
+                }
+            }
+        }
+        return r.cells() ? cells : hidden;
+    }
+
+    private static double sigmoid(double v) {
+        return 1 / (1 + Math.exp(-v));
+    }
+
+    /**
+     * Backpropagation through time by the library kernels, in float32 (they are checked against finite differences
+     * of a double-precision reference in the kernels module); the interpreter only converts.
+     */
+    private static NdArray recurrentGrad(Op.RecurrentGrad g, Map<Value, NdArray> env) {
+        NdArray x = env.get(g.x());
+        int n = (int) x.shape()[0], t = (int) x.shape()[1], f = (int) x.shape()[2], h = (int) g.wHh().shape().size(1);
+        int gh = g.kind().gates() * h;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xs = floats(arena, x), wIh = floats(arena, env.get(g.wIh())), wHh = floats(arena, env.get(g.wHh()));
+            MemorySegment bIh = floats(arena, env.get(g.bIh())), bHh = floats(arena, env.get(g.bHh()));
+            MemorySegment y = floats(arena, env.get(g.y())), dy = floats(arena, env.get(g.dy()));
+            MemorySegment dx = arena.allocate(4L * n * t * f, 64);
+            long packed = (long) gh * f + (long) gh * h + 2L * gh;
+            MemorySegment dW = arena.allocate(4 * packed, 64);
+            if (g.kind() == Op.RecurrentKind.RNN) {
+                MemorySegment scratch = arena.allocate(4 * Math.max(1, Recurrent.rnnScratchFloats(n, t, f, h)), 64);
+                Recurrent.rnnBackward(n, t, f, h, xs, 0, wIh, 0, wHh, 0, y, 0, dy, 0, dx, 0, dW, 0, scratch, 0);
+            } else {
+                MemorySegment cells = floats(arena, env.get(g.cells()));
+                MemorySegment scratch = arena.allocate(4 * Math.max(1, Recurrent.lstmScratchFloats(n, t, f, h)), 64);
+                Recurrent.lstmBackward(n, t, f, h, xs, 0, wIh, 0, wHh, 0, bIh, 0, bHh, 0, y, 0, cells, 0, dy, 0, dx, 0, dW, 0, scratch, 0);
+            }
+            return g.weights() ? NdArray.ofFloats(dW.toArray(ValueLayout.JAVA_FLOAT), packed)
+                    : NdArray.ofFloats(dx.toArray(ValueLayout.JAVA_FLOAT), n, t, f);
+        }
+    }
+
+    private static MemorySegment floats(Arena arena, NdArray a) {
+        return arena.allocateFrom(ValueLayout.JAVA_FLOAT, a.toFloats());
     }
 
     private static long[] strides(long[] shape) {

@@ -193,6 +193,21 @@ public final class IrParser {
             case "slice" -> new Op.Slice(arity(xs, 1, lineNo).get(0), Integer.parseInt(attr(attrs, "axis", lineNo)),
                     Long.parseLong(attr(attrs, "start", lineNo)), Long.parseLong(attr(attrs, "end", lineNo)));
             case "concat" -> new Op.Concat(xs, Integer.parseInt(attr(attrs, "axis", lineNo)));
+            case "rnn", "lstm", "lstm_cells" -> {
+                arity(xs, 5, lineNo);
+                yield new Op.Recurrent(mnemonic.startsWith("lstm") ? Op.RecurrentKind.LSTM : Op.RecurrentKind.RNN,
+                        xs.get(0), xs.get(1), xs.get(2), xs.get(3), xs.get(4), mnemonic.endsWith("_cells"));
+            }
+            case "rnn_input_grad", "rnn_weight_grad" -> {
+                arity(xs, 7, lineNo);
+                yield new Op.RecurrentGrad(Op.RecurrentKind.RNN, mnemonic.contains("weight"), xs.get(0), xs.get(1), xs.get(2), xs.get(3), xs.get(4),
+                        xs.get(5), null, xs.get(6));
+            }
+            case "lstm_input_grad", "lstm_weight_grad" -> {
+                arity(xs, 8, lineNo);
+                yield new Op.RecurrentGrad(Op.RecurrentKind.LSTM, mnemonic.contains("weight"), xs.get(0), xs.get(1), xs.get(2), xs.get(3), xs.get(4),
+                        xs.get(5), xs.get(6), xs.get(7));
+            }
             case "conv2d_input_grad", "conv2d_weight_grad" -> {
                 arity(xs, 2, lineNo);
                 int[] stride = pair(attr(attrs, "stride", lineNo));

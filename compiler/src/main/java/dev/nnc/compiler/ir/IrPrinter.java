@@ -66,6 +66,8 @@ public final class IrPrinter {
             case Op.Transpose t -> " perm=" + t.perm().stream().map(String::valueOf).collect(Collectors.joining(","));
             case Op.Slice sl -> " axis=" + sl.axis() + " start=" + sl.start() + " end=" + sl.end();
             case Op.Concat c -> " axis=" + c.axis();
+            case Op.Recurrent r -> "";
+            case Op.RecurrentGrad g -> "";
         };
     }
 

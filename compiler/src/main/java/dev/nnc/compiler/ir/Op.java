@@ -12,7 +12,7 @@ import java.util.Objects;
 public sealed interface Op
         permits Op.Unary, Op.Binary, Op.MatMul, Op.Conv2d, Op.Pool2d, Op.Reduce, Op.Reshape, Op.Constant,
                 Op.Broadcast, Op.SizeOf, Op.OneHot, Op.RandomUniform, Op.Conv2dInputGrad, Op.Conv2dWeightGrad, Op.Pool2dGrad,
-                Op.Transpose, Op.Slice, Op.Concat {
+                Op.Transpose, Op.Slice, Op.Concat, Op.Recurrent, Op.RecurrentGrad {
 
     /** The values this op reads, in order. */
     List<Value> operands();
@@ -42,6 +42,9 @@ public sealed interface Op
             case Transpose t -> new Transpose(xs.get(0), t.perm());
             case Slice sl -> new Slice(xs.get(0), sl.axis(), sl.start(), sl.end());
             case Concat c -> new Concat(xs, c.axis());
+            case Recurrent r -> new Recurrent(r.kind(), xs.get(0), xs.get(1), xs.get(2), xs.get(3), xs.get(4), r.cells());
+            case RecurrentGrad g -> new RecurrentGrad(g.kind(), g.weights(), xs.get(0), xs.get(1), xs.get(2), xs.get(3), xs.get(4), xs.get(5),
+                    g.kind() == RecurrentKind.LSTM ? xs.get(6) : null, xs.getLast());
         };
     }
 
@@ -403,6 +406,63 @@ public sealed interface Op
 
         public String mnemonic() {
             return "concat";
+        }
+    }
+
+    /** The recurrent cells: a tanh RNN, or an LSTM with gates in PyTorch's order i, f, g, o. */
+    enum RecurrentKind {
+        RNN, LSTM;
+
+        /** How many gate blocks of the hidden size the weights stack. */
+        public int gates() {
+            return this == RNN ? 1 : 4;
+        }
+
+        public String mnemonic() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * A recurrent layer over a batch-first sequence x [B, T, F] from a zero state, with PyTorch's weights
+     * (w_ih [gH, F], w_hh [gH, H], b_ih, b_hh [gH]): every hidden state [B, T, H], or, with {@code cells}, every
+     * LSTM cell state (which only the gradient needs). Time is a loop inside one kernel.
+     */
+    record Recurrent(RecurrentKind kind, Value x, Value wIh, Value wHh, Value bIh, Value bHh, boolean cells) implements Op {
+        public Recurrent {
+            Objects.requireNonNull(kind);
+            for (Value v : List.of(x, wIh, wHh, bIh, bHh)) Objects.requireNonNull(v);
+            if (cells && kind != RecurrentKind.LSTM) throw new IllegalArgumentException("only an LSTM has cell states");
+        }
+
+        public List<Value> operands() {
+            return List.of(x, wIh, wHh, bIh, bHh);
+        }
+
+        public String mnemonic() {
+            return kind.mnemonic() + (cells ? "_cells" : "");
+        }
+    }
+
+    /**
+     * Backpropagation through time of a {@link Recurrent} layer, given its hidden states {@code y}, (for an LSTM)
+     * its cell states, and the gradient {@code dy} of every hidden state: the gradient of the input x, or, with
+     * {@code weights}, of the weights packed as [w_ih | w_hh | b_ih | b_hh] (summed over the batch).
+     */
+    record RecurrentGrad(RecurrentKind kind, boolean weights, Value x, Value wIh, Value wHh, Value bIh, Value bHh, Value y,
+                         Value cells, Value dy) implements Op {
+        public RecurrentGrad {
+            Objects.requireNonNull(kind);
+            for (Value v : List.of(x, wIh, wHh, bIh, bHh, y, dy)) Objects.requireNonNull(v);
+            if ((cells != null) != (kind == RecurrentKind.LSTM)) throw new IllegalArgumentException("an LSTM gradient needs the cell states, an RNN's none");
+        }
+
+        public List<Value> operands() {
+            return cells == null ? List.of(x, wIh, wHh, bIh, bHh, y, dy) : List.of(x, wIh, wHh, bIh, bHh, y, cells, dy);
+        }
+
+        public String mnemonic() {
+            return kind.mnemonic() + (weights ? "_weight_grad" : "_input_grad");
         }
     }
 }

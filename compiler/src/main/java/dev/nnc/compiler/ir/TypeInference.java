@@ -63,6 +63,16 @@ public final class TypeInference {
                 yield new TensorType(sl.x().type().dtype(), x.withDim(sl.axis(), Dim.of(sl.end() - sl.start())));
             }
             case Op.Concat c -> concat(c);
+            case Op.Recurrent r -> TensorType.f32(recurrent(r.kind(), r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh()));
+            case Op.RecurrentGrad g -> {
+                Shape y = recurrent(g.kind(), g.x(), g.wIh(), g.wHh(), g.bIh(), g.bHh());
+                if (!g.y().shape().equals(y) || !g.dy().shape().equals(y) || (g.cells() != null && !g.cells().shape().equals(y))) {
+                    throw new TypeError(g.mnemonic() + " expects states and their gradient of shape " + y);
+                }
+                long gh = g.wIh().shape().size(0);
+                long packed = gh * g.wIh().shape().size(1) + gh * g.wHh().shape().size(1) + 2 * gh;
+                yield g.weights() ? TensorType.f32(Shape.of(packed)) : g.x().type();
+            }
             case Op.Pool2dGrad g -> {
                 TensorType forward = pool2d(new Op.Pool2d(g.kind(), g.x(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.padH(), g.padW()));
                 requireSame(g.mnemonic(), forward, g.dy().type());
@@ -162,6 +172,22 @@ public final class TypeInference {
             throw new TypeError(what + " window " + kernel + " is larger than the padded input " + (in + 2L * pad));
         }
         return span / stride + 1;
+    }
+
+    /** The hidden states [B, T, H] of a recurrent layer, checking PyTorch's weight shapes. */
+    private static Shape recurrent(Op.RecurrentKind kind, Value x, Value wIh, Value wHh, Value bIh, Value bHh) {
+        String what = kind.mnemonic();
+        Shape xs = requireF32(what, x.type()).shape();
+        if (xs.rank() != 3 || xs.dim(1).batch() || xs.dim(2).batch()) throw new TypeError(what + " expects a sequence [B, T, F], got " + x.type());
+        Shape wh = wHh.shape();
+        if (wh.rank() != 2) throw new TypeError(what + " expects weight_hh [gates·H, H], got " + wHh.type());
+        long h = wh.size(1);
+        long gh = kind.gates() * h;
+        if (!wIh.shape().equals(Shape.of(gh, xs.size(2))) || !wh.equals(Shape.of(gh, h)) || !bIh.shape().equals(Shape.of(gh)) || !bHh.shape().equals(Shape.of(gh))) {
+            throw new TypeError(what + " with input size " + xs.size(2) + " and hidden size " + h + " expects weights [" + gh + ", " + xs.size(2)
+                    + "], [" + gh + ", " + h + "] and biases [" + gh + "], got " + wIh.type() + ", " + wHh.type() + ", " + bIh.type() + ", " + bHh.type());
+        }
+        return new Shape(List.of(xs.dim(0), xs.dim(1), Dim.of(h)));
     }
 
     private static TensorType transpose(Op.Transpose t) {

@@ -173,4 +173,31 @@ public sealed interface Kernel {
             return "uniform count=" + count + " seed=" + seed + " stream=" + stream + " " + out;
         }
     }
+
+    /** A recurrent layer's forward pass over time: hidden states into {@code y}, LSTM cell states into {@code cells}. */
+    record RecurrentForward(List<String> computes, Op.RecurrentKind kind, Dim n, int t, int f, int h, Operand x, Operand wIh,
+                            Operand wHh, Operand bIh, Operand bHh, Operand y, Operand cells) implements Kernel {
+        public RecurrentForward {
+            computes = List.copyOf(computes);
+        }
+
+        @Override
+        public String toString() {
+            return kind.mnemonic() + " n=" + n + " t=" + t + " f=" + f + " h=" + h + " " + y + (cells == null ? "" : ", " + cells) + " = " + x;
+        }
+    }
+
+    /** Backpropagation through time: the input gradient into {@code dx}, the packed weight gradient into {@code dW}. */
+    record RecurrentBackward(List<String> computes, Op.RecurrentKind kind, Dim n, int t, int f, int h, Operand x, Operand wIh,
+                             Operand wHh, Operand bIh, Operand bHh, Operand y, Operand cells, Operand dy, Operand dx, Operand dW,
+                             Operand scratch) implements Kernel {
+        public RecurrentBackward {
+            computes = List.copyOf(computes);
+        }
+
+        @Override
+        public String toString() {
+            return kind.mnemonic() + "_backward n=" + n + " t=" + t + " f=" + f + " h=" + h + " " + dx + ", " + dW + " = " + dy + " scratch " + scratch;
+        }
+    }
 }

@@ -31,6 +31,11 @@ public final class KernelAccess {
             case Kernel.PoolGrad p -> r.addAll(List.of(p.x().buffer(), p.dy().buffer()));
             case Kernel.OneHot o -> r.add(o.labels().buffer());
             case Kernel.Uniform u -> r.add(u.seed().buffer());
+            case Kernel.RecurrentForward f -> r.addAll(List.of(f.x().buffer(), f.wIh().buffer(), f.wHh().buffer(), f.bIh().buffer(), f.bHh().buffer()));
+            case Kernel.RecurrentBackward b -> {
+                r.addAll(List.of(b.x().buffer(), b.wIh().buffer(), b.wHh().buffer(), b.bIh().buffer(), b.bHh().buffer(), b.y().buffer(), b.dy().buffer()));
+                if (b.cells() != null) r.add(b.cells().buffer());
+            }
         }
         return r;
     }
@@ -47,6 +52,8 @@ public final class KernelAccess {
             case Kernel.PoolGrad p -> Set.of(p.dx().buffer());
             case Kernel.OneHot o -> Set.of(o.out().buffer());
             case Kernel.Uniform u -> Set.of(u.out().buffer());
+            case Kernel.RecurrentForward f -> f.cells() == null ? Set.of(f.y().buffer()) : Set.of(f.y().buffer(), f.cells().buffer());
+            case Kernel.RecurrentBackward b -> Set.of(b.dx().buffer(), b.dW().buffer(), b.scratch().buffer());
         };
     }
 
@@ -116,6 +123,13 @@ public final class KernelAccess {
                     p.strideW(), p.padH(), p.padW(), rename.apply(p.x()), rename.apply(p.dy()), rename.apply(p.dx()));
             case Kernel.OneHot o -> new Kernel.OneHot(o.computes(), o.rows(), o.classes(), rename.apply(o.labels()), rename.apply(o.out()));
             case Kernel.Uniform u -> new Kernel.Uniform(u.computes(), u.count(), rename.apply(u.seed()), u.stream(), rename.apply(u.out()));
+            case Kernel.RecurrentForward f -> new Kernel.RecurrentForward(f.computes(), f.kind(), f.n(), f.t(), f.f(), f.h(), rename.apply(f.x()),
+                    rename.apply(f.wIh()), rename.apply(f.wHh()), rename.apply(f.bIh()), rename.apply(f.bHh()), rename.apply(f.y()),
+                    f.cells() == null ? null : rename.apply(f.cells()));
+            case Kernel.RecurrentBackward b -> new Kernel.RecurrentBackward(b.computes(), b.kind(), b.n(), b.t(), b.f(), b.h(), rename.apply(b.x()),
+                    rename.apply(b.wIh()), rename.apply(b.wHh()), rename.apply(b.bIh()), rename.apply(b.bHh()), rename.apply(b.y()),
+                    b.cells() == null ? null : rename.apply(b.cells()), rename.apply(b.dy()), rename.apply(b.dx()), rename.apply(b.dW()),
+                    rename.apply(b.scratch()));
         };
     }
 

@@ -113,7 +113,16 @@ public final class Liveness {
             case Kernel.PoolGrad p -> List.of(p.x(), p.dy(), p.dx());
             case Kernel.OneHot o -> List.of(o.labels(), o.out());
             case Kernel.Uniform u -> List.of(u.seed(), u.out());
+            case Kernel.RecurrentForward f -> present(f.x(), f.wIh(), f.wHh(), f.bIh(), f.bHh(), f.y(), f.cells());
+            case Kernel.RecurrentBackward b -> present(b.x(), b.wIh(), b.wHh(), b.bIh(), b.bHh(), b.y(), b.cells(), b.dy(), b.dx(), b.dW(), b.scratch());
         };
+    }
+
+    /** The operands that are there (an RNN has no cell states). */
+    private static List<Operand> present(Operand... operands) {
+        List<Operand> all = new ArrayList<>();
+        for (Operand o : operands) if (o != null) all.add(o);
+        return all;
     }
 
     private static List<Operand> loopOperands(Kernel.Loop loop) {

@@ -8,6 +8,7 @@ import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.kernels.Conv;
+import dev.nnc.kernels.Recurrent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -153,6 +154,29 @@ public final class Lowering {
                         c, (int) cols.factor(), rows.factor() * cols.factor(), null));
                 placed.put(out, c);
             }
+            case Op.Recurrent r -> {
+                Shape x = r.x().shape();
+                int t = (int) x.size(1), f = (int) x.size(2), h = (int) r.wHh().shape().size(1);
+                Operand result = arenaFor(out);
+                Operand other = r.kind() == Op.RecurrentKind.LSTM ? scratchLike(out) : null;    // the states this op does not return
+                kernels.add(new Kernel.RecurrentForward(computes, r.kind(), x.dim(0), t, f, h, placed.get(r.x()), placed.get(r.wIh()),
+                        placed.get(r.wHh()), placed.get(r.bIh()), placed.get(r.bHh()), r.cells() ? other : result, r.cells() ? result : other));
+                placed.put(out, result);
+            }
+            case Op.RecurrentGrad g -> {
+                Shape x = g.x().shape();
+                int t = (int) x.size(1), f = (int) x.size(2), h = (int) g.wHh().shape().size(1);
+                long scratchPerBatch = g.kind() == Op.RecurrentKind.LSTM ? Recurrent.lstmScratchFloats(1, t, f, h) : Recurrent.rnnScratchFloats(1, t, f, h);
+                Operand scratch = new Operand(buffer(out.name() + " scratch", Buffer.Memory.ARENA, new Dim(scratchPerBatch, true)), 0);
+                Operand result = arenaFor(out);
+                // the kernel writes both gradients; the one this op does not return goes to scratch
+                Operand dx = g.weights() ? scratchLike(g.x()) : result;
+                Operand dW = g.weights() ? result : scratch(out, packedSize(g));
+                kernels.add(new Kernel.RecurrentBackward(computes, g.kind(), x.dim(0), t, f, h, placed.get(g.x()), placed.get(g.wIh()),
+                        placed.get(g.wHh()), placed.get(g.bIh()), placed.get(g.bHh()), placed.get(g.y()),
+                        g.cells() == null ? null : placed.get(g.cells()), placed.get(g.dy()), dx, dW, scratch));
+                placed.put(out, result);
+            }
             case Op.Transpose t -> {
                 long[] xStrides = t.x().shape().strides(1);
                 long[] strides = new long[t.perm().size()];
@@ -206,6 +230,16 @@ public final class Lowering {
         LoopExpr known = inlined.get(v);
         if (known != null) return known;
         return new LoopExpr.Load(placed.get(v), broadcastStrides(v.shape(), loop));
+    }
+
+    /** A scratch buffer the size of {@code like}, for outputs a library call writes but nobody reads. */
+    private Operand scratchLike(Value like) {
+        return new Operand(buffer(like.name() + " unused", Buffer.Memory.ARENA, size(like.shape())), 0);
+    }
+
+    private static long packedSize(Op.RecurrentGrad g) {
+        long gh = g.wIh().shape().size(0);
+        return gh * g.wIh().shape().size(1) + gh * g.wHh().shape().size(1) + 2 * gh;
     }
 
     private Operand scratch(Value forValue, long floats) {
