@@ -33,4 +33,17 @@ public final class Index {
             }
         }
     }
+
+    /**
+     * Writes the causal attention mask [n, n]: 0 where column ≤ row (a position may attend to itself and earlier
+     * ones), −∞ above the diagonal, so that softmax gives those positions zero weight.
+     */
+    public static void causalMask(int n, MemorySegment out, long outOff) {
+        if (n < 0) throw new IllegalArgumentException("mask size must be ≥ 0, got " + n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                out.setAtIndex(JAVA_FLOAT_UNALIGNED, outOff + (long) i * n + j, j <= i ? 0f : Float.NEGATIVE_INFINITY);
+            }
+        }
+    }
 }

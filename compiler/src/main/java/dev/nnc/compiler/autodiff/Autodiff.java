@@ -141,6 +141,7 @@ public final class Autodiff {
             case Op.Broadcast br -> one(gy);                                                     // the driver sums it back
             case Op.Constant c -> List.of();
             case Op.SizeOf s -> List.of();
+            case Op.CausalMask m -> List.of();
             case Op.OneHot o -> one(null);                                                       // labels are integers
             case Op.RandomUniform r -> one(null);                                                // noise has no gradient
             case Op.Transpose t -> {                                                             // g transposed back

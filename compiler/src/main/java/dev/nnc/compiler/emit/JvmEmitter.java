@@ -249,6 +249,11 @@ public final class JvmEmitter {
                 pushOperand(g, o.out());
                 invoke(g, Index.class, "oneHot");
             }
+            case Kernel.CausalMask m -> {
+                g.push(m.n());
+                pushOperand(g, m.out());
+                invoke(g, Index.class, "causalMask");
+            }
             case Kernel.RecurrentForward r -> {
                 pushInt(g, r.n());
                 for (int v : new int[] {r.t(), r.f(), r.h()}) g.push(v);

@@ -379,7 +379,6 @@ final class Layers {
         long t = s.size(1);
         long e = s.size(2);
         if (e % heads != 0) return fail("attention: the embedding size " + e + " is not divisible by " + heads + " heads", null);
-        if (bool("causal")) return fail("causal attention is not available yet in this build", "drop `causal=true` for now");
         long d = e / heads;
         String name = layerName("attention");
         Value inW = frontend.param(name + ".in_proj_weight", TensorType.f32(Shape.of(3 * e, e)), Init.xavierUniform(e, 3 * e), at);
@@ -397,6 +396,7 @@ final class Layers {
         }
         Value scores = binary(Op.BinaryKind.DIV, frontend.addValue(new Op.MatMul(parts[0], parts[1], false, true), name + ".scores"),
                 constant((float) Math.sqrt(d)));
+        if (bool("causal")) scores = binary(Op.BinaryKind.ADD, scores, frontend.addValue(new Op.CausalMask((int) t), name + ".mask"));
         Value max = frontend.addValue(new Op.Reduce(Op.ReduceKind.MAX, scores, 3), name + ".max");
         Value exp = frontend.addValue(new Op.Unary(Op.UnaryKind.EXP, binary(Op.BinaryKind.SUB, scores, max)), name + ".exp");
         Value weights = binary(Op.BinaryKind.DIV, exp, frontend.addValue(new Op.Reduce(Op.ReduceKind.SUM, exp, 3), name + ".sum"));

@@ -99,6 +99,11 @@ public final class Interpreter {
             case Op.Transpose t -> transpose(env.get(t.x()), t.perm());
             case Op.Slice sl -> slice(env.get(sl.x()), sl.axis(), sl.start(), sl.end());
             case Op.Concat c -> concat(c.xs().stream().map(env::get).toList(), c.axis());
+            case Op.CausalMask m -> {
+                NdArray mask = NdArray.zeros(m.n(), m.n());
+                for (int i = 0; i < m.n(); i++) for (int j = i + 1; j < m.n(); j++) mask.data()[i * m.n() + j] = Double.NEGATIVE_INFINITY;
+                yield mask;
+            }
             case Op.Recurrent r -> recurrent(r, env.get(r.x()), env.get(r.wIh()), env.get(r.wHh()), env.get(r.bIh()), env.get(r.bHh()));
             case Op.RecurrentGrad g -> recurrentGrad(g, env);
         };

@@ -193,6 +193,10 @@ public final class IrParser {
             case "slice" -> new Op.Slice(arity(xs, 1, lineNo).get(0), Integer.parseInt(attr(attrs, "axis", lineNo)),
                     Long.parseLong(attr(attrs, "start", lineNo)), Long.parseLong(attr(attrs, "end", lineNo)));
             case "concat" -> new Op.Concat(xs, Integer.parseInt(attr(attrs, "axis", lineNo)));
+            case "causal_mask" -> {
+                arity(xs, 0, lineNo);
+                yield new Op.CausalMask(Integer.parseInt(attr(attrs, "n", lineNo)));
+            }
             case "rnn", "lstm", "lstm_cells" -> {
                 arity(xs, 5, lineNo);
                 yield new Op.Recurrent(mnemonic.startsWith("lstm") ? Op.RecurrentKind.LSTM : Op.RecurrentKind.RNN,

@@ -66,6 +66,7 @@ public final class IrPrinter {
             case Op.Transpose t -> " perm=" + t.perm().stream().map(String::valueOf).collect(Collectors.joining(","));
             case Op.Slice sl -> " axis=" + sl.axis() + " start=" + sl.start() + " end=" + sl.end();
             case Op.Concat c -> " axis=" + c.axis();
+            case Op.CausalMask m -> " n=" + m.n();
             case Op.Recurrent r -> "";
             case Op.RecurrentGrad g -> "";
         };

@@ -12,7 +12,7 @@ import java.util.Objects;
 public sealed interface Op
         permits Op.Unary, Op.Binary, Op.MatMul, Op.Conv2d, Op.Pool2d, Op.Reduce, Op.Reshape, Op.Constant,
                 Op.Broadcast, Op.SizeOf, Op.OneHot, Op.RandomUniform, Op.Conv2dInputGrad, Op.Conv2dWeightGrad, Op.Pool2dGrad,
-                Op.Transpose, Op.Slice, Op.Concat, Op.Recurrent, Op.RecurrentGrad {
+                Op.Transpose, Op.Slice, Op.Concat, Op.Recurrent, Op.RecurrentGrad, Op.CausalMask {
 
     /** The values this op reads, in order. */
     List<Value> operands();
@@ -42,6 +42,7 @@ public sealed interface Op
             case Transpose t -> new Transpose(xs.get(0), t.perm());
             case Slice sl -> new Slice(xs.get(0), sl.axis(), sl.start(), sl.end());
             case Concat c -> new Concat(xs, c.axis());
+            case CausalMask m -> m;
             case Recurrent r -> new Recurrent(r.kind(), xs.get(0), xs.get(1), xs.get(2), xs.get(3), xs.get(4), r.cells());
             case RecurrentGrad g -> new RecurrentGrad(g.kind(), g.weights(), xs.get(0), xs.get(1), xs.get(2), xs.get(3), xs.get(4), xs.get(5),
                     g.kind() == RecurrentKind.LSTM ? xs.get(6) : null, xs.getLast());
@@ -463,6 +464,21 @@ public sealed interface Op
 
         public String mnemonic() {
             return kind.mnemonic() + (weights ? "_weight_grad" : "_input_grad");
+        }
+    }
+
+    /** The causal attention mask f32[n, n]: 0 on and below the diagonal, −∞ above it. */
+    record CausalMask(int n) implements Op {
+        public CausalMask {
+            if (n < 1) throw new IllegalArgumentException("mask size must be ≥ 1, got " + n);
+        }
+
+        public List<Value> operands() {
+            return List.of();
+        }
+
+        public String mnemonic() {
+            return "causal_mask";
         }
     }
 }

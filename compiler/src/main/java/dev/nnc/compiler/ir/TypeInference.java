@@ -63,6 +63,7 @@ public final class TypeInference {
                 yield new TensorType(sl.x().type().dtype(), x.withDim(sl.axis(), Dim.of(sl.end() - sl.start())));
             }
             case Op.Concat c -> concat(c);
+            case Op.CausalMask m -> TensorType.f32(Shape.of(m.n(), m.n()));
             case Op.Recurrent r -> TensorType.f32(recurrent(r.kind(), r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh()));
             case Op.RecurrentGrad g -> {
                 Shape y = recurrent(g.kind(), g.x(), g.wIh(), g.wHh(), g.bIh(), g.bHh());

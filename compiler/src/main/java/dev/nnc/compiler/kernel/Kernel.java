@@ -200,4 +200,16 @@ public sealed interface Kernel {
             return kind.mnemonic() + "_backward n=" + n + " t=" + t + " f=" + f + " h=" + h + " " + dx + ", " + dW + " = " + dy + " scratch " + scratch;
         }
     }
+
+    /** The causal attention mask [n, n]. */
+    record CausalMask(List<String> computes, int n, Operand out) implements Kernel {
+        public CausalMask {
+            computes = List.copyOf(computes);
+        }
+
+        @Override
+        public String toString() {
+            return "causal_mask n=" + n + " " + out;
+        }
+    }
 }

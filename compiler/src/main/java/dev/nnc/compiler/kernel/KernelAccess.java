@@ -31,6 +31,7 @@ public final class KernelAccess {
             case Kernel.PoolGrad p -> r.addAll(List.of(p.x().buffer(), p.dy().buffer()));
             case Kernel.OneHot o -> r.add(o.labels().buffer());
             case Kernel.Uniform u -> r.add(u.seed().buffer());
+            case Kernel.CausalMask m -> { }
             case Kernel.RecurrentForward f -> r.addAll(List.of(f.x().buffer(), f.wIh().buffer(), f.wHh().buffer(), f.bIh().buffer(), f.bHh().buffer()));
             case Kernel.RecurrentBackward b -> {
                 r.addAll(List.of(b.x().buffer(), b.wIh().buffer(), b.wHh().buffer(), b.bIh().buffer(), b.bHh().buffer(), b.y().buffer(), b.dy().buffer()));
@@ -52,6 +53,7 @@ public final class KernelAccess {
             case Kernel.PoolGrad p -> Set.of(p.dx().buffer());
             case Kernel.OneHot o -> Set.of(o.out().buffer());
             case Kernel.Uniform u -> Set.of(u.out().buffer());
+            case Kernel.CausalMask m -> Set.of(m.out().buffer());
             case Kernel.RecurrentForward f -> f.cells() == null ? Set.of(f.y().buffer()) : Set.of(f.y().buffer(), f.cells().buffer());
             case Kernel.RecurrentBackward b -> Set.of(b.dx().buffer(), b.dW().buffer(), b.scratch().buffer());
         };
@@ -123,6 +125,7 @@ public final class KernelAccess {
                     p.strideW(), p.padH(), p.padW(), rename.apply(p.x()), rename.apply(p.dy()), rename.apply(p.dx()));
             case Kernel.OneHot o -> new Kernel.OneHot(o.computes(), o.rows(), o.classes(), rename.apply(o.labels()), rename.apply(o.out()));
             case Kernel.Uniform u -> new Kernel.Uniform(u.computes(), u.count(), rename.apply(u.seed()), u.stream(), rename.apply(u.out()));
+            case Kernel.CausalMask m -> new Kernel.CausalMask(m.computes(), m.n(), rename.apply(m.out()));
             case Kernel.RecurrentForward f -> new Kernel.RecurrentForward(f.computes(), f.kind(), f.n(), f.t(), f.f(), f.h(), rename.apply(f.x()),
                     rename.apply(f.wIh()), rename.apply(f.wHh()), rename.apply(f.bIh()), rename.apply(f.bHh()), rename.apply(f.y()),
                     f.cells() == null ? null : rename.apply(f.cells()));

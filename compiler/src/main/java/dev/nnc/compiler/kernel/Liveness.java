@@ -113,6 +113,7 @@ public final class Liveness {
             case Kernel.PoolGrad p -> List.of(p.x(), p.dy(), p.dx());
             case Kernel.OneHot o -> List.of(o.labels(), o.out());
             case Kernel.Uniform u -> List.of(u.seed(), u.out());
+            case Kernel.CausalMask m -> List.of(m.out());
             case Kernel.RecurrentForward f -> present(f.x(), f.wIh(), f.wHh(), f.bIh(), f.bHh(), f.y(), f.cells());
             case Kernel.RecurrentBackward b -> present(b.x(), b.wIh(), b.wHh(), b.bIh(), b.bHh(), b.y(), b.cells(), b.dy(), b.dx(), b.dW(), b.scratch());
         };

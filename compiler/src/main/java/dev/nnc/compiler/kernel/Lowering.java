@@ -154,6 +154,11 @@ public final class Lowering {
                         c, (int) cols.factor(), rows.factor() * cols.factor(), null));
                 placed.put(out, c);
             }
+            case Op.CausalMask mask -> {
+                Operand o = arenaFor(out);
+                kernels.add(new Kernel.CausalMask(computes, mask.n(), o));
+                placed.put(out, o);
+            }
             case Op.Recurrent r -> {
                 Shape x = r.x().shape();
                 int t = (int) x.size(1), f = (int) x.size(2), h = (int) r.wHh().shape().size(1);
