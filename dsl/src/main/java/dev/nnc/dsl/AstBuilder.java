@@ -78,8 +78,12 @@ final class AstBuilder extends NnBaseVisitor<Expr> {
     }
 
     private TrainDecl train(NnParser.TrainDeclContext ctx) {
+        return new TrainDecl(ctx.model.getText(), span(ctx.model), trainItems(ctx.trainItem()), span(ctx));
+    }
+
+    private List<TrainItem> trainItems(List<NnParser.TrainItemContext> contexts) {
         List<TrainItem> items = new ArrayList<>();
-        for (NnParser.TrainItemContext item : ctx.trainItem()) {
+        for (NnParser.TrainItemContext item : contexts) {
             items.add(switch (item) {
                 case NnParser.TargetItemContext target -> new TrainItem.Target(target.ID().getText(),
                         span(target.ID()), type(target.typeRef()), span(target));
@@ -87,10 +91,18 @@ final class AstBuilder extends NnBaseVisitor<Expr> {
                         span(stop.INT()), stop.ID().getText(), span(stop.ID()), span(stop));
                 case NnParser.SettingItemContext setting -> new TrainItem.Setting(setting.key.getText(),
                         span(setting.key), visit(setting.expr()), span(setting));
+                case NnParser.DeclItemContext decl -> new TrainItem.Declared(decl.key.getText(), span(decl.key), decl.name.getText(),
+                        span(decl.name), type(decl.typeRef()), span(decl));
+                case NnParser.ListItemContext list -> new TrainItem.Listed(list.key.getText(), span(list.key),
+                        list.ID().subList(1, list.ID().size()).stream().map(id -> new Ident(id.getText(), span(id))).toList(), span(list));
+                case NnParser.SectionItemContext section -> new TrainItem.Section(section.key.getText(), span(section.key),
+                        section.name.getText(), span(section.name), trainItems(section.trainItem()), span(section));
+                case NnParser.NamedItemContext named -> new TrainItem.Named(named.key.getText(), span(named.key), named.name.getText(),
+                        span(named.name), visit(named.expr()), span(named));
                 default -> throw new IllegalStateException("unknown train item " + item.getText());
             });
         }
-        return new TrainDecl(ctx.model.getText(), span(ctx.model), items, span(ctx));
+        return items;
     }
 
     private List<Param> params(NnParser.ParamListContext ctx) {

@@ -334,7 +334,17 @@ public final class Checker {
             if (!(decl instanceof TrainDecl train)) {
                 continue;
             }
-            if (!context.models.containsKey(train.model())) {
+            List<Ident> listed = train.items().stream().filter(i -> i instanceof TrainItem.Listed l && l.key().equals("models"))
+                    .flatMap(i -> ((TrainItem.Listed) i).names().stream()).toList();
+            if (!listed.isEmpty()) {
+                // a section training several models together (a GAN) is named freely; its models must exist
+                for (Ident m : listed) {
+                    if (!context.models.containsKey(m.name())) {
+                        context.error(m.span(), "unknown model `" + m.name() + "`",
+                                Suggestions.closest(m.name(), context.models.keySet()).map(Checker::didYouMean).orElse(null));
+                    }
+                }
+            } else if (!context.models.containsKey(train.model())) {
                 String hint = context.blocks.containsKey(train.model())
                         ? "`" + train.model() + "` is a block; only models are trained"
                         : Suggestions.closest(train.model(), context.models.keySet()).map(Checker::didYouMean)
@@ -352,8 +362,12 @@ public final class Checker {
     }
 
     private static void trainItems(TrainDecl train, Context context) {
+        trainItems(train.items(), context);
+    }
+
+    private static void trainItems(List<TrainItem> items, Context context) {
         Map<String, Span> seen = new HashMap<>();
-        for (TrainItem item : train.items()) {
+        for (TrainItem item : items) {
             switch (item) {
                 case TrainItem.Target target -> {
                     once("target `" + target.name() + "`", target.nameSpan(), seen, context);
@@ -371,6 +385,19 @@ public final class Checker {
                     once("setting `" + setting.key() + "`", setting.keySpan(), seen, context);
                     setting(setting, context);
                 }
+                case TrainItem.Declared declared -> {
+                    once(declared.key() + " `" + declared.name() + "`", declared.nameSpan(), seen, context);
+                    if (declared.type() instanceof TensorTypeRef tensor) {
+                        dtype(tensor, context);
+                        tensor.dims().forEach(dim -> dim(dim, context));
+                    }
+                }
+                case TrainItem.Listed listed -> once("setting `" + listed.key() + "`", listed.keySpan(), seen, context);
+                case TrainItem.Section section -> {
+                    once(section.key() + " `" + section.name() + "`", section.nameSpan(), seen, context);
+                    trainItems(section.items(), context);
+                }
+                case TrainItem.Named named -> once(named.key() + " `" + named.name() + "`", named.nameSpan(), seen, context);
                 case TrainItem.EarlyStop stop -> {
                     once("setting `early_stop`", stop.span(), seen, context);
                     if (stop.patience() < 1) {

@@ -37,20 +37,28 @@ public final class Autodiff {
 
     /** Adds the backward graph of {@code loss} (an f32 scalar of {@code g}) with respect to every weight. */
     public static Result differentiate(Graph g, Value loss) {
-        if (loss.shape().rank() != 0) throw new IllegalArgumentException("the loss must be a scalar, got " + loss.type());
-        GraphBuilder b = GraphBuilder.from(g);
-        return new Autodiff(b).run(g, loss);
+        return differentiate(g, loss, Set.of());
     }
 
-    private Result run(Graph g, Value loss) {
-        Set<Value> needed = dependsOnWeights(g);
+    /**
+     * Like {@link #differentiate(Graph, Value)}, treating {@code constants} as inputs: no gradient flows through
+     * them (e.g. a discriminator's weights after its update, when the generator's step reads them).
+     */
+    public static Result differentiate(Graph g, Value loss, Set<Value> constants) {
+        if (loss.shape().rank() != 0) throw new IllegalArgumentException("the loss must be a scalar, got " + loss.type());
+        GraphBuilder b = GraphBuilder.from(g);
+        return new Autodiff(b).run(g, loss, constants);
+    }
+
+    private Result run(Graph g, Value loss, Set<Value> constants) {
+        Set<Value> needed = dependsOnWeights(g, constants);
         Map<Value, Value> grads = new HashMap<>();
         grads.put(loss, constant(1));
         List<Node> nodes = g.nodes();
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
             Value gy = grads.get(n.out());
-            if (gy == null) continue;
+            if (gy == null || !needed.contains(n.out())) continue;
             List<Value> operands = n.op().operands();
             List<Value> contributions = rule(n.op(), n.out(), gy);
             for (int k = 0; k < operands.size(); k++) {
@@ -69,11 +77,12 @@ public final class Autodiff {
         return new Result(b.build(), gradients);
     }
 
-    /** Values that depend on a weight: only they need gradients. */
-    private static Set<Value> dependsOnWeights(Graph g) {
+    /** Values that depend on a weight other than through {@code constants}: only they need gradients. */
+    private static Set<Value> dependsOnWeights(Graph g, Set<Value> constants) {
         Set<Value> needed = new HashSet<>();
         for (Param p : g.trainable()) needed.add(p.value());
         for (Node n : g.nodes()) {
+            if (constants.contains(n.out())) continue;
             for (Value v : n.op().operands()) {
                 if (needed.contains(v)) {
                     needed.add(n.out());

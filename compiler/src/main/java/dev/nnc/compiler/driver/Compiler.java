@@ -20,6 +20,7 @@ import dev.nnc.dsl.ParseResult;
 import dev.nnc.dsl.ast.Program;
 import dev.nnc.dsl.ast.SourceFile;
 import dev.nnc.dsl.ast.TrainDecl;
+import dev.nnc.dsl.ast.TrainItem;
 import dev.nnc.runtime.ArtifactWriter;
 import dev.nnc.runtime.Hyperparameters;
 import dev.nnc.runtime.Manifest;
@@ -118,8 +119,10 @@ public final class Compiler {
         return new CompiledGraph(simplified, kernels, plan, weightOffsets, className, classFile);
     }
 
+    /** Whether a train section trains {@code model}: its own, or one listing it among several `models`. */
     private static boolean hasTrainSection(Program ast, String model) {
-        return ast.decls().stream().anyMatch(d -> d instanceof TrainDecl t && t.model().equals(model));
+        return ast.decls().stream().anyMatch(d -> d instanceof TrainDecl t && (t.model().equals(model) || t.items().stream()
+                .anyMatch(i -> i instanceof TrainItem.Listed l && l.key().equals("models") && l.names().stream().anyMatch(n -> n.name().equals(model)))));
     }
 
     /**
@@ -137,10 +140,14 @@ public final class Compiler {
         if (!trained.equals(inferred)) {
             throw new IllegalStateException("training mode declared parameters " + trained + " but inference declared " + inferred);
         }
-        Autodiff.Result diff = Autodiff.differentiate(model.graph(), model.loss());
-        GraphBuilder b = GraphBuilder.from(diff.graph());
-        Optimizers.apply(b, model.optimizer(), diff.gradients());
-        Graph g = Pipeline.simplify(b.build(), options.opt());
+        Graph complete = model.graph();
+        if (!model.complete()) {
+            Autodiff.Result diff = Autodiff.differentiate(model.graph(), model.loss());
+            GraphBuilder b = GraphBuilder.from(diff.graph());
+            Optimizers.apply(b, model.optimizer(), diff.gradients());
+            complete = b.build();
+        }
+        Graph g = Pipeline.simplify(complete, options.opt());
         Verifier.verify(g);
         KernelProgram kernels = Pipeline.optimize(Lowering.lower(g), options.opt());
         List<Param> slots = g.params().stream().filter(p -> !p.isStored()).toList();

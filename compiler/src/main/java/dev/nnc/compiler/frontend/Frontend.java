@@ -36,10 +36,12 @@ import dev.nnc.dsl.ast.Stmt;
 import dev.nnc.dsl.ast.StrLit;
 import dev.nnc.dsl.ast.TensorTypeRef;
 import dev.nnc.dsl.ast.TrainDecl;
+import dev.nnc.dsl.ast.TrainItem;
 import dev.nnc.runtime.DType;
 import dev.nnc.runtime.Hyperparameters;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,6 +72,10 @@ public final class Frontend {
     private Value dropoutSeed;
     private int dropoutStreams;
     private TrainSection trainSection;
+    /** Models callable as functions (a section training several models); empty otherwise. */
+    private final Map<String, ModelDecl> models = new LinkedHashMap<>();
+    /** In a multi-model section, each parameter's current value: shared by every call, advanced by each step. */
+    private final Map<String, Value> current = new HashMap<>();
     private int depth;
 
     private Frontend(Program program, boolean training) {
@@ -86,9 +92,60 @@ public final class Frontend {
         Frontend f = new Frontend(program, false);
         ModelDecl model = f.select(modelName);
         if (model == null) return f.result();
+        TrainDecl together = multiModelSection(program, model.name());
+        if (together != null) return lowerTogether(program, model, together, maxBatchOverride);
         Scope scope = f.lowerBody(model, maxBatchOverride);
         f.addOutputs(model, scope);
         return f.result();
+    }
+
+    /**
+     * A model trained together with others (a GAN's generator): its inference graph declares every model's
+     * parameters, prefixed by model name and in the training graph's order, so one weights file and one state
+     * layout serve both entry points.
+     */
+    private static Result lowerTogether(Program program, ModelDecl model, TrainDecl together, int maxBatchOverride) {
+        TrainingResult training = lowerTraining(program, model.name(), maxBatchOverride);
+        if (training.model().isEmpty()) return new Result(Optional.empty(), training.diagnostics());
+        Graph trained = training.model().get().graph();
+        Frontend f = new Frontend(program, false);
+        f.collectModels(together);
+        f.graph = new GraphBuilder(model.name(), trained.maxBatch());
+        for (dev.nnc.compiler.ir.Param p : trained.weights()) f.current.put(p.name(), f.graph.param(p.name(), p.value().type(), p.init(), p.role()));
+        Scope scope = new Scope(modelPrefix(model.name()));
+        for (Param p : model.inputs()) {
+            if (!(p.type() instanceof TensorTypeRef t)) continue;
+            Shape shape = f.inputShape(t, scope);
+            if (shape != null) scope.bind(p.name(), new Val.Tensor(f.graph.input(p.name(), new TensorType(dtype(t.dtype()), shape))));
+        }
+        for (Stmt st : model.body()) f.statement(st, scope);
+        f.addOutputs(model, scope);
+        return f.result();
+    }
+
+    /** The section that trains {@code model} together with other models, if any. */
+    private static TrainDecl multiModelSection(Program program, String model) {
+        for (Decl d : program.decls()) {
+            if (d instanceof TrainDecl t && listedModels(t).contains(model)) return t;
+        }
+        return null;
+    }
+
+    private static List<String> listedModels(TrainDecl t) {
+        return t.items().stream().filter(i -> i instanceof TrainItem.Listed l && l.key().equals("models"))
+                .flatMap(i -> ((TrainItem.Listed) i).names().stream()).map(Ident::name).toList();
+    }
+
+    private void collectModels(TrainDecl together) {
+        for (String name : listedModels(together)) {
+            program.decls().stream().filter(d -> d instanceof ModelDecl m && m.name().equals(name)).findFirst()
+                    .ifPresent(d -> models.put(name, (ModelDecl) d));
+        }
+    }
+
+    /** The prefix of a model's parameters when several models are trained together: {@code generator.}. */
+    static String modelPrefix(String model) {
+        return model.toLowerCase(Locale.ROOT) + ".";
     }
 
     /**
@@ -99,6 +156,8 @@ public final class Frontend {
         Frontend f = new Frontend(program, true);
         ModelDecl model = f.select(modelName);
         if (model == null) return new TrainingResult(Optional.empty(), List.copyOf(f.diagnostics));
+        TrainDecl together = multiModelSection(program, model.name());
+        if (together != null) return lowerTrainingTogether(f, together, maxBatchOverride);
         TrainDecl train = program.decls().stream().filter(d -> d instanceof TrainDecl t && t.model().equals(model.name()))
                 .map(d -> (TrainDecl) d).findFirst().orElse(null);
         if (train == null) {
@@ -113,11 +172,30 @@ public final class Frontend {
         f.addOutputs(model, scope);
         Result r = f.result();
         if (r.graph().isEmpty() || lowered == null) return new TrainingResult(Optional.empty(), r.diagnostics());
-        return new TrainingResult(Optional.of(new TrainingModel(r.graph().get(), lowered.loss(), lowered.optimizer(), lowered.settings())), List.of());
+        return new TrainingResult(Optional.of(new TrainingModel(r.graph().get(), lowered.loss(), lowered.optimizer(), lowered.settings(),
+                lowered.complete())), List.of());
     }
 
-    /** A model's training graph before differentiation, and how to optimize it. */
-    public record TrainingModel(Graph graph, Value loss, dev.nnc.compiler.optim.OptimizerSpec optimizer, Map<String, String> settings) {}
+    /** Lowers a section that trains several models in alternating steps; models are called like functions in it. */
+    private static TrainingResult lowerTrainingTogether(Frontend f, TrainDecl together, int maxBatchOverride) {
+        f.collectModels(together);
+        ModelDecl first = f.models.values().iterator().next();
+        f.graph = new GraphBuilder(together.model(), maxBatchOverride > 0 ? maxBatchOverride : f.declaredMaxBatch(first));
+        f.trainSection = new TrainSection(f, together);
+        TrainSection.Lowered lowered = f.trainSection.lower(new Scope(""));
+        Result r = f.result();
+        if (r.graph().isEmpty() || lowered == null) return new TrainingResult(Optional.empty(), r.diagnostics());
+        return new TrainingResult(Optional.of(new TrainingModel(r.graph().get(), lowered.loss(), lowered.optimizer(), lowered.settings(), true)),
+                List.of());
+    }
+
+    /**
+     * A model's training graph and how to optimize it. Unless {@code complete}, the graph is the forward pass and
+     * the loss, to be differentiated and given the optimizer's updates; a complete graph (several models trained in
+     * alternating steps) already has them.
+     */
+    public record TrainingModel(Graph graph, Value loss, dev.nnc.compiler.optim.OptimizerSpec optimizer, Map<String, String> settings,
+                                boolean complete) {}
 
     /** A lowered training model, or the diagnostics explaining why there is none. */
     public record TrainingResult(Optional<TrainingModel> model, List<Diagnostic> diagnostics) {}
@@ -136,6 +214,12 @@ public final class Frontend {
             return null;
         }
         if (modelName == null) {
+            List<String> together = program.decls().stream().filter(d -> d instanceof TrainDecl).map(d -> listedModels((TrainDecl) d))
+                    .filter(l -> !l.isEmpty()).findFirst().orElse(List.of());
+            if (models.size() > 1 && !together.isEmpty()) {
+                // models trained together: the first listed is the one the artifact runs (a GAN's generator)
+                return models.stream().filter(m -> m.name().equals(together.getFirst())).findFirst().orElse(models.getFirst());
+            }
             if (models.size() > 1) {
                 report(models.get(1).nameSpan(), "this file has several models; say which one to compile",
                         "pass --model with one of " + models.stream().map(ModelDecl::name).toList());
@@ -341,6 +425,8 @@ public final class Frontend {
         BlockDecl block = blocks.get(c.callee());
         if (block != null) return callBlock(c, block, scope);
         if (trainSection != null && trainSection.handles(c.callee())) return trainSection.call(c, scope);
+        ModelDecl model = models.get(c.callee());
+        if (model != null) return callModel(c, model, scope);
         Optional<Signature> sig = Builtins.lookup(c.callee());
         if (sig.isEmpty()) return new Val.Poison(); // the checker reports unknown layers
         CallBinding binding;
@@ -393,7 +479,7 @@ public final class Frontend {
                     report(argSpan(c, argExpr), "`" + block.name() + "` expects a tensor for `" + p.name() + "`, got " + v.describe(), null);
                     return new Val.Poison();
                 }
-                if (!unify(t, tensor.value(), inner, block, p, argSpan(c, argExpr))) return new Val.Poison();
+                if (!unify(t, tensor.value(), inner, block.name(), p, argSpan(c, argExpr))) return new Val.Poison();
             }
             inner.bind(p.name(), v);
         }
@@ -409,6 +495,37 @@ public final class Frontend {
         return new Val.Poison(); // the checker reports blocks without return
     }
 
+    /**
+     * A model called like a function inside a multi-model train section: its inputs bound to the arguments, its
+     * body lowered with its parameters shared by every call (at their current values), its first output returned.
+     */
+    private Val callModel(Call c, ModelDecl model, Scope caller) {
+        if (c.args().size() != model.inputs().size() || c.args().stream().anyMatch(a -> a.name() != null)) {
+            report(c.calleeSpan(), "`" + model.name() + "` takes " + model.inputs().size() + " positional tensor argument(s)", null);
+            return new Val.Poison();
+        }
+        Scope inner = new Scope(modelPrefix(model.name()));
+        for (int i = 0; i < model.inputs().size(); i++) {
+            Param p = model.inputs().get(i);
+            Val v = eval(c.args().get(i).value(), caller);
+            if (v instanceof Val.Poison) return v;
+            if (!(v instanceof Val.Tensor tensor) || !(p.type() instanceof TensorTypeRef t)) {
+                report(c.args().get(i).span(), "`" + model.name() + "` expects a tensor for `" + p.name() + "`, got " + v.describe(), null);
+                return new Val.Poison();
+            }
+            if (!unify(t, tensor.value(), inner, model.name(), p, c.args().get(i).span())) return new Val.Poison();
+            inner.bind(p.name(), v);
+        }
+        depth++;
+        try {
+            for (Stmt st : model.body()) statement(st, inner);
+        } finally {
+            depth--;
+        }
+        Val out = inner.names.get(model.outputs().getFirst().name());
+        return out != null ? out : new Val.Poison();
+    }
+
     private static boolean isDefault(Param p, Expr e) {
         return p.defaultValue() == e;
     }
@@ -418,9 +535,9 @@ public final class Frontend {
     }
 
     /** Matches a block's declared parameter type against an argument, binding its dim symbols in {@code inner}. */
-    private boolean unify(TensorTypeRef declared, Value actual, Scope inner, BlockDecl block, Param p, Span at) {
+    private boolean unify(TensorTypeRef declared, Value actual, Scope inner, String owner, Param p, Span at) {
         Shape shape = actual.shape();
-        String expected = "`" + block.name() + "` expects " + p.name() + ": " + describe(declared) + ", got " + actual.type();
+        String expected = "`" + owner + "` expects " + p.name() + ": " + describe(declared) + ", got " + actual.type();
         if (declared.dims().size() != shape.rank() || dtype(declared.dtype()) != actual.type().dtype()) {
             report(at, expected, null);
             return false;
@@ -468,6 +585,21 @@ public final class Frontend {
         return graph;
     }
 
+    /** Continues building on {@code next} (the graph after a training step's differentiation and updates). */
+    void replaceGraph(GraphBuilder next) {
+        graph = next;
+    }
+
+    /** Later model calls read parameter {@code name} as {@code value} (its value after a step's update). */
+    void advance(String name, Value value) {
+        current.put(name, value);
+    }
+
+    /** The models callable in this train section (several trained together), by name. */
+    Map<String, ModelDecl> models() {
+        return models;
+    }
+
     Val evaluate(Expr e, Scope scope) {
         return eval(e, scope);
     }
@@ -506,6 +638,14 @@ public final class Frontend {
     }
 
     Value param(String name, TensorType type, Init init, dev.nnc.compiler.ir.Param.Role role, Span at) {
+        if (!models.isEmpty()) {
+            // models trained together: every call of a model reads the same parameters, at their current values
+            Value known = current.get(name);
+            if (known != null) return known;
+            Value declared = graph.param(name, type, init, role);
+            current.put(name, declared);
+            return declared;
+        }
         try {
             return graph.param(name, type, init, role);
         } catch (IllegalArgumentException e) {

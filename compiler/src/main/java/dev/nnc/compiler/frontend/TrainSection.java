@@ -1,6 +1,8 @@
 package dev.nnc.compiler.frontend;
 
+import dev.nnc.compiler.autodiff.Autodiff;
 import dev.nnc.compiler.ir.Dim;
+import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.ir.GraphBuilder;
 import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Op.BinaryKind;
@@ -11,6 +13,7 @@ import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.TensorType;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.compiler.optim.OptimizerSpec;
+import dev.nnc.compiler.optim.Optimizers;
 import dev.nnc.compiler.optim.ScheduleSpec;
 import dev.nnc.dsl.ArgKind;
 import dev.nnc.dsl.CallBinding;
@@ -22,6 +25,7 @@ import dev.nnc.dsl.ast.BoolLit;
 import dev.nnc.dsl.ast.Call;
 import dev.nnc.dsl.ast.DimRef;
 import dev.nnc.dsl.ast.Expr;
+import dev.nnc.dsl.ast.ModelDecl;
 import dev.nnc.dsl.ast.FloatLit;
 import dev.nnc.dsl.ast.IntLit;
 import dev.nnc.dsl.ast.Name;
@@ -33,9 +37,11 @@ import dev.nnc.dsl.ast.TrainItem;
 import dev.nnc.runtime.DType;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Lowers a model's {@code train} section: declares its targets as inputs, builds the loss from primitives
@@ -46,7 +52,7 @@ import java.util.Map;
 final class TrainSection {
 
     /** The loss, the optimizer and the loop settings of a train section. */
-    record Lowered(Value loss, OptimizerSpec optimizer, Map<String, String> settings) {}
+    record Lowered(Value loss, OptimizerSpec optimizer, Map<String, String> settings, boolean complete) {}
 
     private static final Map<String, Signature> LOSSES = catalog(
             signature("cross_entropy", "mean cross-entropy of logits [B, C] against i32 class labels [B]",
@@ -100,9 +106,11 @@ final class TrainSection {
     Lowered lower(Frontend.Scope scope) {
         Map<String, String> settings = new LinkedHashMap<>();
         Map<String, TrainItem.Setting> byKey = new HashMap<>();
+        List<TrainItem.Section> steps = new ArrayList<>();
+        List<TrainItem.Named> metrics = new ArrayList<>();
         for (TrainItem item : train.items()) {
             switch (item) {
-                case TrainItem.Target t -> target(t, scope, settings);
+                case TrainItem.Target t -> target(t.name(), t.nameSpan(), t.type(), scope, settings);
                 case TrainItem.Setting s -> {
                     if (SETTINGS.contains(s.key())) {
                         byKey.put(s.key(), s);
@@ -110,6 +118,14 @@ final class TrainSection {
                         f.report(s.keySpan(), "unknown setting `" + s.key() + "`", closest(s.key(), SETTINGS));
                     }
                 }
+                case TrainItem.Declared d when d.key().equals("noise") -> noise(d, scope);
+                case TrainItem.Declared d -> f.report(d.keySpan(), "unknown declaration `" + d.key() + "`", "did you mean `noise " + d.name() + ": …`?");
+                case TrainItem.Listed l when l.key().equals("models") -> { }
+                case TrainItem.Listed l -> f.report(l.keySpan(), "unknown setting `" + l.key() + "`", "only `models` lists names");
+                case TrainItem.Section sec when sec.key().equals("step") -> steps.add(sec);
+                case TrainItem.Section sec -> f.report(sec.keySpan(), "unknown section `" + sec.key() + "`", "did you mean `step " + sec.name() + " { … }`?");
+                case TrainItem.Named n when n.key().equals("metric") -> metrics.add(n);
+                case TrainItem.Named n -> f.report(n.keySpan(), "unknown setting `" + n.key() + "`", "did you mean `metric " + n.name() + " = …`?");
                 case TrainItem.EarlyStop e -> {
                     if (!METRICS.contains(e.metric())) {
                         f.report(e.metricSpan(), "early stopping watches `val_loss` or `val_accuracy`, not `" + e.metric() + "`", closest(e.metric(), METRICS));
@@ -138,34 +154,141 @@ final class TrainSection {
                 settings.put("validation", Double.toString(v));
             }
         }
-        Value loss = loss(byKey.get("loss"), scope);
         int epochs = Integer.parseInt(settings.getOrDefault("epochs", "10"));
-        OptimizerSpec optimizer = optimizer(byKey.get("optimizer"), schedule(byKey.get("schedule"), epochs));
+        ScheduleSpec schedule = schedule(byKey.get("schedule"), epochs);
+        if (!steps.isEmpty()) return steps(steps, metrics, byKey, schedule, settings, scope);
+        if (!f.models().isEmpty()) {
+            f.report(train.modelSpan(), "a train section with `models` trains them in `step` sections", "add `step name { loss …; optimizer …; updates Model }`");
+            return null;
+        }
+        Value loss = loss(byKey.get("loss"), scope);
+        OptimizerSpec optimizer = optimizer(byKey.get("optimizer"), schedule);
         if (loss == null || optimizer == null) return null;
-        return new Lowered(loss, optimizer, settings);
+        metrics(metrics, scope);
+        return new Lowered(loss, optimizer, settings, false);
     }
 
-    private void target(TrainItem.Target t, Frontend.Scope scope, Map<String, String> settings) {
-        if (!(t.type() instanceof TensorTypeRef type)) return; // the checker reports scalar targets
+    /**
+     * Several networks trained in alternation within each step (a GAN): every {@code step} in order computes its
+     * loss, differentiates it, and updates the weights of the model it names. A later step reads the models as the
+     * earlier steps left them, and no gradient flows back through those updates. The graph is complete afterwards
+     * (forward, backward, updates); its outputs are {@code loss} (the sum), {@code loss_<step>} and the metrics.
+     */
+    private Lowered steps(List<TrainItem.Section> steps, List<TrainItem.Named> metrics, Map<String, TrainItem.Setting> byKey,
+                          ScheduleSpec schedule, Map<String, String> settings, Frontend.Scope scope) {
+        for (String key : List.of("loss", "optimizer")) {
+            if (byKey.containsKey(key)) f.report(byKey.get(key).keySpan(), "`" + key + "` belongs inside each `step`", null);
+        }
+        if (schedule == null) return null;
+        Set<Value> frozen = new HashSet<>();
+        Map<String, Value> losses = new LinkedHashMap<>();
+        OptimizerSpec first = null;
+        for (TrainItem.Section step : steps) {
+            Map<String, TrainItem.Setting> items = new HashMap<>();
+            for (TrainItem item : step.items()) {
+                if (item instanceof TrainItem.Setting st && List.of("loss", "optimizer", "updates").contains(st.key())) {
+                    items.put(st.key(), st);
+                } else {
+                    f.report(item.span(), "a step holds `loss`, `optimizer` and `updates`", null);
+                }
+            }
+            TrainItem.Setting updates = items.get("updates");
+            ModelDecl updated = updates != null && updates.value() instanceof Name n ? f.models().get(n.name()) : null;
+            if (updated == null) {
+                f.report(updates == null ? step.nameSpan() : updates.value().span(), "step `" + step.name() + "` must say which model it `updates`",
+                        "one of " + f.models().keySet());
+                return null;
+            }
+            Value loss = loss(items.get("loss"), scope);
+            OptimizerSpec optimizer = optimizer(items.get("optimizer"), schedule);
+            if (loss == null || optimizer == null) return null;
+            if (first == null) {
+                first = optimizer;
+            } else if (first.kind() != optimizer.kind() || first.beta1() != optimizer.beta1() || first.beta2() != optimizer.beta2()) {
+                f.report(items.get("optimizer").value().span(), "every step must use the same optimizer and betas (they share the schedule and bias corrections)",
+                        "learning rates and weight decay may differ");
+                return null;
+            }
+            losses.put(step.name(), loss);
+            String prefix = Frontend.modelPrefix(updated.name());
+            Autodiff.Result diff = Autodiff.differentiate(f.graph().build(), loss, frozen);
+            Map<Param, Value> mine = new LinkedHashMap<>();
+            diff.gradients().forEach((p, g) -> {
+                if (p.name().startsWith(prefix)) mine.put(p, g);
+            });
+            GraphBuilder next = GraphBuilder.from(diff.graph());
+            Optimizers.apply(next, optimizer, mine, optimizer.lr() / first.lr());
+            f.replaceGraph(next);
+            Graph built = next.build();
+            for (Param p : mine.keySet()) {
+                Value updatedValue = built.updates().get(p.value());
+                f.advance(p.name(), updatedValue);
+                frozen.add(updatedValue);
+            }
+        }
+        Value total = null;
+        for (Value l : losses.values()) total = total == null ? l : add(new Op.Binary(BinaryKind.ADD, total, l));
+        f.graph().output("loss", total);
+        losses.forEach((name, l) -> f.graph().output("loss_" + name, l));
+        metrics(metrics, scope);
+        return new Lowered(total, first, settings, true);
+    }
+
+    /** {@code metric name = expr}: an extra output of the training step, evaluated like the loss. */
+    private void metrics(List<TrainItem.Named> metrics, Frontend.Scope scope) {
+        for (TrainItem.Named m : metrics) {
+            scope.bind("params", new Val.Weights());
+            Val v = f.evaluate(m.value(), scope);
+            scope.names.remove("params");
+            if (v instanceof Val.Tensor t && t.value().type().dtype() == DType.F32) {
+                f.graph().output(m.name(), t.value());
+            } else if (!(v instanceof Val.Poison)) {
+                f.report(m.value().span(), "a metric must be an f32 tensor, got " + v.describe(), null);
+            }
+        }
+    }
+
+    /** {@code noise z: f32[B, 64]}: uniform in [−1, 1), drawn afresh every step from the step's seed. */
+    private void noise(TrainItem.Declared d, Frontend.Scope scope) {
+        if (!(d.type() instanceof TensorTypeRef type) || !type.dtype().equals("f32")) {
+            f.report(d.nameSpan(), "noise must be an f32 tensor", "e.g. `noise z: f32[B, 64]`");
+            return;
+        }
+        Shape shape = shape(type, d.name(), scope);
+        if (shape == null) return;
+        Value u = add(new Op.RandomUniform(f.dropoutSeed(), shape, 1000 + f.nextDropoutStream()));
+        scope.bind(d.name(), new Val.Tensor(add(new Op.Binary(BinaryKind.SUB, add(new Op.Binary(BinaryKind.MUL, u, constant(2))), constant(1)))));
+    }
+
+    private void target(String name, Span nameSpan, dev.nnc.dsl.ast.TypeRef typeRef, Frontend.Scope scope, Map<String, String> settings) {
+        if (!(typeRef instanceof TensorTypeRef type)) return; // the checker reports scalar targets
+        Shape shape = shape(type, name, scope);
+        if (shape == null) return;
+        DType dtype = type.dtype().equals("i32") ? DType.I32 : DType.F32;
+        if (scope.names.containsKey(name)) {
+            f.report(nameSpan, "target `" + name + "` has the name of a value of the model", "rename the target");
+            return;
+        }
+        scope.bind(name, new Val.Tensor(f.graph().input(name, new TensorType(dtype, shape))));
+        settings.putIfAbsent("target_kind", dtype == DType.I32 ? "classes" : "values");
+    }
+
+    /** A declared shape whose only symbolic dimension is the batch, in front (or null, reported). */
+    private Shape shape(TensorTypeRef type, String name, Frontend.Scope scope) {
         List<Dim> dims = new ArrayList<>();
         for (int i = 0; i < type.dims().size(); i++) {
             DimRef d = type.dims().get(i);
+            Val bound = d.symbol() == null ? null : scope.names.get(d.symbol());
             if (d.symbol() == null) {
                 dims.add(Dim.of(d.size()));
-            } else if (i == 0 && scope.names.get(d.symbol()) instanceof Val.Batch) {
+            } else if (i == 0 && (bound instanceof Val.Batch || (bound == null && !f.models().isEmpty()))) {
                 dims.add(Dim.batch(1));
             } else {
-                f.report(d.span(), "a target's only symbolic dimension is the model's batch, in front", "e.g. `target " + t.name() + ": i32[B]`");
-                return;
+                f.report(d.span(), "the only symbolic dimension here is the batch, in front", "e.g. `" + name + ": f32[B, …]`");
+                return null;
             }
         }
-        DType dtype = type.dtype().equals("i32") ? DType.I32 : DType.F32;
-        if (scope.names.containsKey(t.name())) {
-            f.report(t.nameSpan(), "target `" + t.name() + "` has the name of a value of the model", "rename the target");
-            return;
-        }
-        scope.bind(t.name(), new Val.Tensor(f.graph().input(t.name(), new TensorType(dtype, new Shape(dims)))));
-        settings.putIfAbsent("target_kind", dtype == DType.I32 ? "classes" : "values");
+        return new Shape(dims);
     }
 
     // ---- the loss ---------------------------------------------------------------------------------
@@ -207,6 +330,12 @@ final class TrainSection {
         return switch (c.callee()) {
             case "l1", "l2" -> penalty(c, args.getFirst());
             default -> {
+                if (args.get(0) instanceof Val.Tensor(Value p) && !c.callee().equals("cross_entropy")
+                        && (args.get(1) instanceof Val.Int || args.get(1) instanceof Val.Real)) {
+                    // a number as the target means that value everywhere (a GAN's real/fake labels)
+                    double v = args.get(1) instanceof Val.Int i ? i.value() : ((Val.Real) args.get(1)).value();
+                    args.set(1, new Val.Tensor(add(new Op.Broadcast(constant((float) v), p.shape()))));
+                }
                 if (!(args.get(0) instanceof Val.Tensor(Value prediction)) || !(args.get(1) instanceof Val.Tensor(Value target))) {
                     f.report(c.calleeSpan(), "`" + c.callee() + "` expects two tensors, got " + args.get(0).describe() + " and " + args.get(1).describe(), null);
                     yield new Val.Poison();

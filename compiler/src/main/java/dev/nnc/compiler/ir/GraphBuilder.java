@@ -30,6 +30,16 @@ public final class GraphBuilder {
         this.maxBatch = maxBatch;
     }
 
+    /** The input called {@code inputName}, if declared. */
+    public java.util.Optional<Value> findInput(String inputName) {
+        return inputs.stream().filter(v -> v.name().equals(inputName)).findFirst();
+    }
+
+    /** The parameter called {@code paramName}, if declared. */
+    public java.util.Optional<Param> findParam(String paramName) {
+        return params.stream().filter(p -> p.name().equals(paramName)).findFirst();
+    }
+
     public Value input(String inputName, TensorType type) {
         Value v = new Value(claim(inputName, true), type);
         inputs.add(v);

@@ -28,14 +28,23 @@ public final class Optimizers {
 
     /** Adds the updates of {@code spec} for each weight given its gradient. */
     public static void apply(GraphBuilder b, OptimizerSpec spec, Map<Param, Value> gradients) {
-        new Optimizers(b).run(spec, gradients);
+        apply(b, spec, gradients, 1);
     }
 
-    private void run(OptimizerSpec spec, Map<Param, Value> gradients) {
+    /**
+     * Adds the updates of {@code spec} with the learning rate input scaled by {@code lrScale} (several optimizers in
+     * one step share the scheduled {@code lr} input; each keeps its own ratio to it).
+     */
+    public static void apply(GraphBuilder b, OptimizerSpec spec, Map<Param, Value> gradients, double lrScale) {
+        new Optimizers(b).run(spec, gradients, lrScale);
+    }
+
+    private void run(OptimizerSpec spec, Map<Param, Value> gradients, double lrScale) {
         TensorType scalar = TensorType.f32(Shape.scalar());
-        Value lr = b.input(Hyperparameters.LR, scalar);
-        Value bias1 = spec.isAdam() ? b.input(Hyperparameters.ADAM_BIAS1, scalar) : null;
-        Value bias2Sqrt = spec.isAdam() ? b.input(Hyperparameters.ADAM_BIAS2_SQRT, scalar) : null;
+        Value scheduled = hyper(Hyperparameters.LR, scalar);
+        Value lr = lrScale == 1 ? scheduled : mul(scheduled, c(lrScale));
+        Value bias1 = spec.isAdam() ? hyper(Hyperparameters.ADAM_BIAS1, scalar) : null;
+        Value bias2Sqrt = spec.isAdam() ? hyper(Hyperparameters.ADAM_BIAS2_SQRT, scalar) : null;
         gradients.forEach((param, grad) -> {
             Value p = param.value();
             switch (spec.kind()) {
@@ -82,6 +91,11 @@ public final class Optimizers {
         b.update(p, sub(base, mul(stepSize, div(m1, denom))));
         b.update(m, m1);
         b.update(v, v1);
+    }
+
+    /** The scalar input the runtime sets before each step, declared once however many optimizers read it. */
+    private Value hyper(String name, TensorType type) {
+        return b.findInput(name).orElseGet(() -> b.input(name, type));
     }
 
     private Value slot(Value p, String name) {

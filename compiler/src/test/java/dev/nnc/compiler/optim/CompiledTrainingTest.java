@@ -80,8 +80,13 @@ class CompiledTrainingTest {
     private static final String LAYERS = TestModels.source(TestModels.models().get("layers")).text()
             .replace("optimizer adam(lr=1e-2)", "optimizer OPTIMIZER");
 
+    private static final String GAN = TestModels.source(TestModels.repoRoot().resolve("compiler/src/test/resources/models/gan.nn")).text()
+            .replace("optimizer adam(lr=2e-4, beta1=0.5)", "optimizer OPTIMIZER");
+
     static Stream<Arguments> cases() {
         return Stream.of(
+                Arguments.of("gan sgd", GAN, "sgd(lr=0.1, momentum=0.5)"),
+                Arguments.of("gan adam", GAN, "adam(lr=1e-2, beta1=0.5, eps=1e-3)"),
                 // Attention's key bias and a bias before batchnorm have exactly zero gradient; Adam divides by √v, which
                 // would turn rounding noise into ±lr steps. A larger eps keeps those steps at rounding size.
                 Arguments.of("layers adam", LAYERS, "adam(lr=1e-2, eps=1e-3)"),

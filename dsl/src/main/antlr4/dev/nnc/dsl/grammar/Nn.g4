@@ -53,9 +53,13 @@ callArgs   : '(' (arg (',' arg)*)? ')' ;
 arg        : (ID '=')? expr ;
 
 trainDecl  : TRAIN model=ID '{' (trainItem | ';')* '}' ;
-trainItem  : TARGET ID ':' typeRef                # targetItem
-           | EARLY_STOP PATIENCE INT ON ID        # earlyStopItem
-           | key=ID expr                          # settingItem
+trainItem  : TARGET ID ':' typeRef                            # targetItem
+           | EARLY_STOP PATIENCE INT ON ID                    # earlyStopItem
+           | key=ID name=ID ':' typeRef                       # declItem      // noise z: f32[B, 64]
+           | key=ID ID (',' ID)+                              # listItem      // models Generator, Discriminator
+           | key=ID name=ID '{' (trainItem | ';')* '}'        # sectionItem   // step generator { … }
+           | key=ID name=ID '=' expr                          # namedItem     // metric d_fake = …
+           | key=ID expr                                      # settingItem
            ;
 
 MODEL      : 'model' ;

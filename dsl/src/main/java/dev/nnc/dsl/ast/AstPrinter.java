@@ -122,16 +122,32 @@ public final class AstPrinter {
 
     private static void printTrain(TrainDecl train, StringBuilder out) {
         line(out, 0, "train " + train.model());
-        for (TrainItem item : train.items()) {
+        printTrainItems(train.items(), 1, out);
+    }
+
+    private static void printTrainItems(List<TrainItem> items, int depth, StringBuilder out) {
+        for (TrainItem item : items) {
             switch (item) {
                 case TrainItem.Target target ->
-                        line(out, 1, "target " + target.name() + ": " + typeText(target.type()));
+                        line(out, depth, "target " + target.name() + ": " + typeText(target.type()));
                 case TrainItem.Setting setting -> {
-                    line(out, 1, "setting " + setting.key());
-                    printExpr(setting.value(), 2, out);
+                    line(out, depth, "setting " + setting.key());
+                    printExpr(setting.value(), depth + 1, out);
                 }
                 case TrainItem.EarlyStop stop ->
-                        line(out, 1, "early_stop patience " + stop.patience() + " on " + stop.metric());
+                        line(out, depth, "early_stop patience " + stop.patience() + " on " + stop.metric());
+                case TrainItem.Declared declared ->
+                        line(out, depth, declared.key() + " " + declared.name() + ": " + typeText(declared.type()));
+                case TrainItem.Listed listed ->
+                        line(out, depth, listed.key() + " " + String.join(", ", listed.names().stream().map(Ident::name).toList()));
+                case TrainItem.Section section -> {
+                    line(out, depth, section.key() + " " + section.name());
+                    printTrainItems(section.items(), depth + 1, out);
+                }
+                case TrainItem.Named named -> {
+                    line(out, depth, named.key() + " " + named.name() + " =");
+                    printExpr(named.value(), depth + 1, out);
+                }
             }
         }
     }

@@ -42,4 +42,39 @@ public sealed interface TrainItem {
             Objects.requireNonNull(span, "span");
         }
     }
+
+    /** {@code key name: type}, e.g. {@code noise z: f32[B, 64]}: a named tensor the section declares. */
+    record Declared(String key, Span keySpan, String name, Span nameSpan, TypeRef type, Span span) implements TrainItem {
+        public Declared {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(type, "type");
+        }
+    }
+
+    /** {@code key A, B, …}, e.g. {@code models Generator, Discriminator}. */
+    record Listed(String key, Span keySpan, java.util.List<Ident> names, Span span) implements TrainItem {
+        public Listed {
+            Objects.requireNonNull(key, "key");
+            names = java.util.List.copyOf(names);
+        }
+    }
+
+    /** {@code key name { items }}, e.g. {@code step discriminator { loss …; optimizer …; updates Discriminator }}. */
+    record Section(String key, Span keySpan, String name, Span nameSpan, java.util.List<TrainItem> items, Span span) implements TrainItem {
+        public Section {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(name, "name");
+            items = java.util.List.copyOf(items);
+        }
+    }
+
+    /** {@code key name = expr}, e.g. {@code metric d_fake = sigmoid(Discriminator(Generator(z)))}. */
+    record Named(String key, Span keySpan, String name, Span nameSpan, Expr value, Span span) implements TrainItem {
+        public Named {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+        }
+    }
 }
