@@ -13,6 +13,7 @@ import dev.nnc.compiler.train.MetricsLog;
 import dev.nnc.compiler.train.OutputFiles;
 import dev.nnc.compiler.train.ResumeState;
 import dev.nnc.compiler.train.RuntimeStepSession;
+import dev.nnc.compiler.train.SampleGrid;
 import dev.nnc.compiler.train.Scoring;
 import dev.nnc.compiler.train.TrainConfig;
 import dev.nnc.compiler.train.Trainer;
@@ -167,10 +168,13 @@ final class TrainCommand implements Callable<Integer> {
             scoring = new Scoring(classTarget.name(), stepOutputs.get(1).name(), nnc.outputs().getFirst().name(), lossSource);
         }
         TrainConfig.StopMetric metric = stopMetric(settings, scoring);
+        Set<String> modelOutputs = nnc.outputs().stream().map(TensorSpec::name).collect(Collectors.toSet());
+        List<String> metrics = stepOutputs.stream().map(TensorSpec::name)
+                .filter(n -> !n.equals(Training.LOSS) && !n.startsWith(Training.LOSS + "_") && !modelOutputs.contains(n)).toList();
         TrainConfig config;
         try {
             config = new TrainConfig(epochCount, batchSize, shuffleSeed, patience, metric,
-                    nnc.inputs().stream().map(TensorSpec::name).toList(), scoring);
+                    nnc.inputs().stream().map(TensorSpec::name).toList(), scoring, metrics);
         } catch (IllegalArgumentException e) {
             throw new UserError("nnc train: " + source + ": " + e.getMessage());
         }
@@ -179,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
         Dataset validation = null;
         if (val != null) {
             validation = DataLoader.load(val, layout, DataLoader.hasTestPart(val) ? DataLoader.Part.TEST : DataLoader.Part.TRAIN);
-        } else if (patience > 0 || settings.containsKey("validation")) {
+        } else if (scoring != null && (patience > 0 || settings.containsKey("validation"))) {
             double fraction = settings.containsKey("validation") ? doubleSetting(settings, "validation") : DEFAULT_VALIDATION;
             try {
                 Dataset.Split split = trainingData.split(fraction, shuffleSeed);
@@ -225,6 +229,14 @@ final class TrainCommand implements Callable<Integer> {
                     result.stoppedEarly() ? " (stopped early)" : "", output);
         } else {
             out.printf(Locale.ROOT, "%s holds the weights after epoch %d%n", output, result.epochs().isEmpty() ? 0 : result.epochs().getLast().epoch());
+        }
+        boolean generator = nnc.inputs().stream().noneMatch(i -> batchInputs.stream().anyMatch(b -> b.name().equals(i.name())));
+        if (generator && nnc.inputs().size() == 1 && SampleGrid.side(nnc.outputs().getFirst().rowElements()) > 0) {
+            // a generator (its input is noise, not data): show what it makes
+            try (NncModel trained = NncModel.load(artifact, output); Session session = trained.newSession()) {
+                SampleGrid.write(session, trained.inputs().getFirst(), trained.outputs().getFirst().name(), 8, 8, shuffleSeed, files.samples());
+                out.printf(Locale.ROOT, "wrote %s: 64 samples from the trained %s%n", files.samples(), nnc.manifest().modelName());
+            }
         }
         if (testData != null && scoring != null) {
             try (NncModel best = NncModel.load(artifact, output); Session session = best.newSession()) {

@@ -145,6 +145,10 @@ public final class DataLoader {
 
     private static Dataset pair(Path path, Layout layout, RawArray features, RawArray labels) throws DataException {
         List<TensorSpec> inputs = layout.inputs();
+        if (inputs.size() == 1 && inputs.getFirst().dtype() == dev.nnc.runtime.DType.F32) {
+            // one float input (an autoencoder's images, a GAN's real images): the features alone, labels unused
+            return dataset(path, List.of(toColumn(features, inputs.getFirst(), layout)));
+        }
         if (inputs.size() != 2 || !layout.targets().contains(inputs.get(1).name())) {
             throw new DataException(path + ": this layout holds one feature array and one label array, but the training step takes "
                     + inputs + "; use an .npz or a folder of .npy files named after the inputs");

@@ -43,6 +43,11 @@ public record OutputFiles(Path weights) {
         return sibling(".curves.png");
     }
 
+    /** {@code OUT} with {@code .samples.png} in place of {@code .safetensors}: images from a trained generator. */
+    public Path samples() {
+        return sibling(".samples.png");
+    }
+
     /** Writes {@code content} to a temporary file beside {@code target}, then renames it over {@code target} atomically. */
     public static void writeAtomically(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();

@@ -12,10 +12,11 @@ import java.util.Objects;
  * @param patience    stop after this many epochs without improving {@code stopMetric}; 0 never stops early
  * @param stopMetric  the validation figure that decides the best epoch and early stopping
  * @param modelInputs the names of the model's inputs (what {@link StepSession#infer} takes)
+ * @param metrics     extra outputs of the training step ({@code metric name = …} in the train section) reported per epoch
  * @param scoring     how to score predictions against a class target, or null when the target is not i32 classes
  */
 public record TrainConfig(int epochs, int batch, long seed, int patience, StopMetric stopMetric, List<String> modelInputs,
-                          Scoring scoring) {
+                          Scoring scoring, List<String> metrics) {
 
     /** What "better" means for the best epoch and early stopping. */
     public enum StopMetric {
@@ -69,11 +70,17 @@ public record TrainConfig(int epochs, int batch, long seed, int patience, StopMe
         }
         Objects.requireNonNull(stopMetric, "stopMetric");
         modelInputs = List.copyOf(modelInputs);
-        if (stopMetric == StopMetric.VAL_ACCURACY && scoring == null) {
+        metrics = List.copyOf(metrics);
+        if (patience > 0 && stopMetric == StopMetric.VAL_ACCURACY && scoring == null) {
             throw new IllegalArgumentException("val_accuracy needs an i32 class target");
         }
-        if (stopMetric == StopMetric.VAL_LOSS && (scoring == null || scoring.lossSource() == Scoring.LossSource.NONE)) {
+        if (patience > 0 && stopMetric == StopMetric.VAL_LOSS && (scoring == null || scoring.lossSource() == Scoring.LossSource.NONE)) {
             throw new IllegalArgumentException("val_loss is computed for a cross-entropy loss over logits or probs only; use val_accuracy");
         }
+    }
+
+    /** A configuration without extra metric outputs. */
+    public TrainConfig(int epochs, int batch, long seed, int patience, StopMetric stopMetric, List<String> modelInputs, Scoring scoring) {
+        this(epochs, batch, seed, patience, stopMetric, modelInputs, scoring, List.of());
     }
 }

@@ -52,7 +52,8 @@ public final class Trainer {
             long start = System.nanoTime();
             session.setEpoch(epoch);
             double lr = session.learningRate();
-            double[] trained = trainEpoch(session, training, config, epoch, progress);
+            Map<String, double[]> metrics = new LinkedHashMap<>();
+            double[] trained = trainEpoch(session, training, config, epoch, progress, metrics);
             Evaluation val = validation == null ? new Evaluation(Double.NaN, Double.NaN)
                     : evaluate(session::infer, validation, config.batch(), config);
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -60,6 +61,7 @@ public final class Trainer {
                     seconds, training.size() / Math.max(seconds, 1e-9));
             rows.add(row);
             out.println(row.summary(config.epochs()));
+            metrics.forEach((name, sums) -> out.printf(Locale.ROOT, "          %s %.4f (share below 0.5: %.4f)%n", name, sums[0] / sums[2], sums[1] / sums[2]));
             out.flush();
             boolean improved = validation == null || config.stopMetric().improves(config.stopMetric().of(row), state.bestMetric());
             state = improved
@@ -111,9 +113,12 @@ public final class Trainer {
                 (double) correct / data.size());
     }
 
-    /** Trains one epoch; returns {mean loss, accuracy (NaN without a class target)}. */
-    private static double[] trainEpoch(StepSession session, Dataset training, TrainConfig config, int epoch, EpochProgress.Factory progress)
-            throws TrainingException {
+    /**
+     * Trains one epoch; returns {mean loss, accuracy (NaN without a class target)}, and for each metric output
+     * {sum, count below 0.5, count} in {@code metrics}.
+     */
+    private static double[] trainEpoch(StepSession session, Dataset training, TrainConfig config, int epoch, EpochProgress.Factory progress,
+                                       Map<String, double[]> metrics) throws TrainingException {
         int[] order = Dataset.epochOrder(training.size(), config.seed(), epoch);
         Scoring scoring = config.scoring();
         double lossSum = 0;
@@ -133,6 +138,14 @@ public final class Trainer {
                 seen += n;
                 if (scoring != null) {
                     correct += Scoring.correct(session.output(scoring.stepPrediction()), batch.get(scoring.target()));
+                }
+                for (String metric : config.metrics()) {
+                    double[] sums = metrics.computeIfAbsent(metric, m -> new double[3]);
+                    for (float v : session.output(metric).toFloatArray()) {
+                        sums[0] += v;
+                        sums[1] += v < 0.5f ? 1 : 0;
+                        sums[2]++;
+                    }
                 }
                 bar.advance(n, lossSum / seen, scoring == null ? Double.NaN : (double) correct / seen);
             }
