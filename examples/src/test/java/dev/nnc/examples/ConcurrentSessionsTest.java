@@ -16,11 +16,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Checks the runtime's threading contract on a real model: one shared {@link NncModel}, one {@link Session} per thread,
- * runs at the same time give bit-identical results.
+ * runs at the same time give the same results. Not bit for bit: the Vector API's {@code exp} (softmax) is a scalar
+ * loop until C2 compiles it into the intrinsic, and the two may differ in the last bit, so a run before and a run
+ * after JIT compilation can differ by an ulp. Sessions that disturbed each other would differ by far more than the
+ * 1e-6 relative allowed here.
  */
 class ConcurrentSessionsTest {
 
@@ -31,7 +34,7 @@ class ConcurrentSessionsTest {
     Path dir;
 
     @Test
-    void twoThreadsWithTheirOwnSessionsOnOneModelAgreeBitForBit() throws Exception {
+    void twoThreadsWithTheirOwnSessionsOnOneModelAgree() throws Exception {
         Path artifact = ExampleArtifacts.compileWithFixtureWeights("lenet", dir);
         Tensor x = ExampleArtifacts.readFixture("lenet", "x_b7");
 
@@ -56,7 +59,11 @@ class ConcurrentSessionsTest {
             for (int t = 0; t < THREADS; t++) {
                 List<float[]> outputs = results.get(t).get();
                 for (int run = 0; run < RUNS_PER_THREAD; run++) {
-                    assertArrayEquals(expected, outputs.get(run), "thread " + t + ", run " + run);
+                    float[] got = outputs.get(run);
+                    assertEquals(expected.length, got.length);
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(expected[i], got[i], 1e-6 * Math.abs(expected[i]) + 1e-9, "thread " + t + ", run " + run + ", probs[" + i + "]");
+                    }
                 }
             }
         }

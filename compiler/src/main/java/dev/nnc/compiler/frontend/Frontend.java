@@ -320,7 +320,8 @@ public final class Frontend {
             case Let let -> {
                 int firstNew = graph.nodeCount();
                 Val v = eval(let.value(), scope);
-                scope.bind(let.name(), v instanceof Val.Tensor t ? new Val.Tensor(graph.rename(t.value(), let.name(), firstNew)) : v);
+                // values are named after their let-binding, block locals under the block instance (residual1.y)
+                scope.bind(let.name(), v instanceof Val.Tensor t ? new Val.Tensor(graph.rename(t.value(), scope.prefix + let.name(), firstNew)) : v);
                 yield null;
             }
             case Return r -> eval(r.value(), scope);

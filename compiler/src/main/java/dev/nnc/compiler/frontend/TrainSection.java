@@ -265,7 +265,7 @@ final class TrainSection {
         Shape shape = shape(type, name, scope);
         if (shape == null) return;
         DType dtype = type.dtype().equals("i32") ? DType.I32 : DType.F32;
-        if (scope.names.containsKey(name)) {
+        if (scope.names.containsKey(name) || f.graph().isNameTaken(name)) {
             f.report(nameSpan, "target `" + name + "` has the name of a value of the model", "rename the target");
             return;
         }

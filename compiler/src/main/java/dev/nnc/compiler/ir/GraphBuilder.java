@@ -103,6 +103,11 @@ public final class GraphBuilder {
         return renamed;
     }
 
+    /** Whether some value already has the name {@code name}. */
+    public boolean isNameTaken(String name) {
+        return names.contains(name);
+    }
+
     /** How many nodes have been added so far. */
     public int nodeCount() {
         return nodes.size();
