@@ -15,7 +15,7 @@ final class Pipeline {
 
     static Graph simplify(Graph g, OptLevel level) {
         return switch (level) {
-            case O0 -> g;                            // as built: the baseline keeps every node
+            case O0 -> Simplify.removeDeadCode(g);   // the baseline keeps every live node as built
             case O2 -> Simplify.run(g);              // dead code, duplicates, identities (x·1, x+0, −(−x), …)
         };
     }

@@ -103,6 +103,12 @@ public final class GraphBuilder {
         return renamed;
     }
 
+    /** The op that defines {@code v}, if a node does (not for inputs and parameters). */
+    public java.util.Optional<Op> definition(Value v) {
+        for (int i = nodes.size() - 1; i >= 0; i--) if (nodes.get(i).out().equals(v)) return java.util.Optional.of(nodes.get(i).op());
+        return java.util.Optional.empty();
+    }
+
     /** Whether some value already has the name {@code name}. */
     public boolean isNameTaken(String name) {
         return names.contains(name);

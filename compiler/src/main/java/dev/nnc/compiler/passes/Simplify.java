@@ -26,6 +26,15 @@ public final class Simplify {
     private Simplify() {}
 
     public static Graph run(Graph g) {
+        return run(g, true);
+    }
+
+    /** Only removes dead nodes (what the unfused {@code -O0} pipeline does): every remaining node is computed. */
+    public static Graph removeDeadCode(Graph g) {
+        return run(g, false);
+    }
+
+    private static Graph run(Graph g, boolean rewrite) {
         Set<Value> live = live(g);
         GraphBuilder b = new GraphBuilder(g.name(), g.maxBatch());
         Map<Value, Value> map = new HashMap<>();
@@ -37,7 +46,7 @@ public final class Simplify {
             List<Value> operands = new ArrayList<>();
             for (Value x : n.op().operands()) operands.add(map.get(x));
             Op op = Op.withOperands(n.op(), operands);
-            Value same = identity(op, defined);
+            Value same = rewrite ? identity(op, defined) : null;
             Value out = same != null ? same : b.add(op, n.out().name());
             defined.putIfAbsent(out, op);
             map.put(n.out(), out);
