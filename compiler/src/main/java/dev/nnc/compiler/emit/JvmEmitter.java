@@ -188,92 +188,47 @@ public final class JvmEmitter {
                 if (gemm.epilogue() != null) emitLoop(g, gemm.epilogue());
             }
             case Kernel.Conv c -> {
-                pushInt(g, c.n());
-                for (int v : new int[] {c.c(), c.h(), c.w(), c.k(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.padH(), c.padW()}) g.push(v);
-                pushOperand(g, c.x());
-                pushOperand(g, c.weight());
-                pushOperand(g, c.y());
-                pushOperand(g, c.scratch());
-                invoke(g, Conv.class, "conv2d");
+                libraryCall(g, Conv.class, "conv2d", c.n(), new int[] {c.c(), c.h(), c.w(), c.k(), c.kh(), c.kw(), c.strideH(), c.strideW(),
+                        c.padH(), c.padW()}, c.x(), c.weight(), c.y(), c.scratch());
                 if (c.epilogue() != null) emitLoop(g, c.epilogue());
             }
-            case Kernel.Pool p -> {
-                pushInt(g, p.n());
-                for (int v : new int[] {p.c(), p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(), p.padH(), p.padW()}) g.push(v);
-                pushOperand(g, p.x());
-                pushOperand(g, p.y());
-                invoke(g, Pool.class, switch (p.kind()) {
-                    case MAX -> "maxPool2d";
-                    case AVG -> "avgPool2d";
-                });
-            }
-            case Kernel.ConvInputGrad c -> {
-                pushInt(g, c.n());
-                for (int v : new int[] {c.c(), c.h(), c.w(), c.k(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.padH(), c.padW()}) g.push(v);
-                pushOperand(g, c.dy());
-                pushOperand(g, c.weight());
-                pushOperand(g, c.dx());
-                pushOperand(g, c.scratch());
-                invoke(g, Conv.class, "conv2dBackwardInput");
-            }
-            case Kernel.ConvWeightGrad c -> {
-                pushInt(g, c.n());
-                for (int v : new int[] {c.c(), c.h(), c.w(), c.k(), c.kh(), c.kw(), c.strideH(), c.strideW(), c.padH(), c.padW()}) g.push(v);
-                pushOperand(g, c.x());
-                pushOperand(g, c.dy());
-                pushOperand(g, c.dw());
-                pushOperand(g, c.scratch());
-                invoke(g, Conv.class, "conv2dBackwardWeight");
-            }
+            case Kernel.Pool p -> libraryCall(g, Pool.class, switch (p.kind()) {
+                case MAX -> "maxPool2d";
+                case AVG -> "avgPool2d";
+            }, p.n(), new int[] {p.c(), p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(), p.padH(), p.padW()}, p.x(), p.y());
+            case Kernel.ConvInputGrad c -> libraryCall(g, Conv.class, "conv2dBackwardInput", c.n(), new int[] {c.c(), c.h(), c.w(), c.k(),
+                    c.kh(), c.kw(), c.strideH(), c.strideW(), c.padH(), c.padW()}, c.dy(), c.weight(), c.dx(), c.scratch());
+            case Kernel.ConvWeightGrad c -> libraryCall(g, Conv.class, "conv2dBackwardWeight", c.n(), new int[] {c.c(), c.h(), c.w(), c.k(),
+                    c.kh(), c.kw(), c.strideH(), c.strideW(), c.padH(), c.padW()}, c.x(), c.dy(), c.dw(), c.scratch());
             case Kernel.PoolGrad p -> {
-                pushInt(g, p.n());
-                for (int v : new int[] {p.c(), p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(), p.padH(), p.padW()}) g.push(v);
+                int[] geometry = new int[] {p.c(), p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(), p.padH(), p.padW()};
                 switch (p.kind()) {
-                    case MAX -> {
-                        pushOperand(g, p.x());
-                        pushOperand(g, p.dy());
-                        pushOperand(g, p.dx());
-                        invoke(g, Pool.class, "maxPool2dBackward");
-                    }
-                    case AVG -> {
-                        pushOperand(g, p.dy());
-                        pushOperand(g, p.dx());
-                        invoke(g, Pool.class, "avgPool2dBackward");
-                    }
+                    case MAX -> libraryCall(g, Pool.class, "maxPool2dBackward", p.n(), geometry, p.x(), p.dy(), p.dx());
+                    case AVG -> libraryCall(g, Pool.class, "avgPool2dBackward", p.n(), geometry, p.dy(), p.dx());
                 }
             }
-            case Kernel.OneHot o -> {
-                pushInt(g, o.rows());
-                g.push(o.classes());
-                pushOperand(g, o.labels());
-                pushOperand(g, o.out());
-                invoke(g, Index.class, "oneHot");
-            }
+            case Kernel.OneHot o -> libraryCall(g, Index.class, "oneHot", o.rows(), new int[] {o.classes()}, o.labels(), o.out());
             case Kernel.CausalMask m -> {
                 g.push(m.n());
                 pushOperand(g, m.out());
                 invoke(g, Index.class, "causalMask");
             }
             case Kernel.RecurrentForward r -> {
-                pushInt(g, r.n());
-                for (int v : new int[] {r.t(), r.f(), r.h()}) g.push(v);
-                for (Operand o : List.of(r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), r.y())) pushOperand(g, o);
-                if (r.kind() == Op.RecurrentKind.LSTM) {
-                    pushOperand(g, r.cells());
-                    invoke(g, Recurrent.class, "lstmForward");
-                } else {
-                    invoke(g, Recurrent.class, "rnnForward");
+                int[] sizes = {r.t(), r.f(), r.h()};
+                switch (r.kind()) {
+                    case RNN -> libraryCall(g, Recurrent.class, "rnnForward", r.n(), sizes, r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), r.y());
+                    case LSTM -> libraryCall(g, Recurrent.class, "lstmForward", r.n(), sizes, r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), r.y(),
+                            r.cells());
                 }
             }
             case Kernel.RecurrentBackward r -> {
-                pushInt(g, r.n());
-                for (int v : new int[] {r.t(), r.f(), r.h()}) g.push(v);
-                boolean lstm = r.kind() == Op.RecurrentKind.LSTM;
-                List<Operand> operands = lstm
-                        ? List.of(r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(), r.y(), r.cells(), r.dy(), r.dx(), r.dW(), r.scratch())
-                        : List.of(r.x(), r.wIh(), r.wHh(), r.y(), r.dy(), r.dx(), r.dW(), r.scratch());
-                for (Operand o : operands) pushOperand(g, o);
-                invoke(g, Recurrent.class, lstm ? "lstmBackward" : "rnnBackward");
+                int[] sizes = {r.t(), r.f(), r.h()};
+                switch (r.kind()) {
+                    case RNN -> libraryCall(g, Recurrent.class, "rnnBackward", r.n(), sizes, r.x(), r.wIh(), r.wHh(), r.y(), r.dy(), r.dx(),
+                            r.dW(), r.scratch());
+                    case LSTM -> libraryCall(g, Recurrent.class, "lstmBackward", r.n(), sizes, r.x(), r.wIh(), r.wHh(), r.bIh(), r.bHh(),
+                            r.y(), r.cells(), r.dy(), r.dx(), r.dW(), r.scratch());
+                }
             }
             case Kernel.Uniform u -> {
                 // seed' = seed ^ (stream · 0x9E3779B9), as Op.RandomUniform.mixedSeed
@@ -874,6 +829,14 @@ public final class JvmEmitter {
             case ARENA -> ARENA_ARG;
             case WEIGHTS -> WEIGHTS_ARG;
         });
+    }
+
+    /** Calls {@code owner.method(n, ints…, segment and offset of each operand…)}: the shape every library kernel takes. */
+    private void libraryCall(GeneratorAdapter g, Class<?> owner, String method, Dim n, int[] ints, Operand... operands) {
+        pushInt(g, n);
+        for (int v : ints) g.push(v);
+        for (Operand o : operands) pushOperand(g, o);
+        invoke(g, owner, method);
     }
 
     /** Pushes the segment and the float offset of a library-call operand. */
