@@ -112,14 +112,7 @@ public final class Frontend {
         f.collectModels(together);
         f.graph = new GraphBuilder(model.name(), trained.maxBatch());
         for (dev.nnc.compiler.ir.Param p : trained.weights()) f.current.put(p.name(), f.graph.param(p.name(), p.value().type(), p.init(), p.role()));
-        Scope scope = new Scope(modelPrefix(model.name()));
-        for (Param p : model.inputs()) {
-            if (!(p.type() instanceof TensorTypeRef t)) continue;
-            Shape shape = f.inputShape(t, scope);
-            if (shape != null) scope.bind(p.name(), new Val.Tensor(f.graph.input(p.name(), new TensorType(dtype(t.dtype()), shape))));
-        }
-        for (Stmt st : model.body()) f.statement(st, scope);
-        f.addOutputs(model, scope);
+        f.addOutputs(model, f.lowerBody(model, new Scope(modelPrefix(model.name()))));
         return f.result();
     }
 
@@ -239,7 +232,11 @@ public final class Frontend {
     private Scope lowerBody(ModelDecl model, int maxBatchOverride) {
         int maxBatch = maxBatchOverride > 0 ? maxBatchOverride : declaredMaxBatch(model);
         graph = new GraphBuilder(model.name(), maxBatch);
-        Scope scope = new Scope("");
+        return lowerBody(model, new Scope(""));
+    }
+
+    /** Declares the model's inputs and runs its body in {@code scope}, on the graph under construction. */
+    private Scope lowerBody(ModelDecl model, Scope scope) {
         for (Param p : model.inputs()) {
             if (!(p.type() instanceof TensorTypeRef t)) continue;
             Shape shape = inputShape(t, scope);
@@ -605,14 +602,14 @@ public final class Frontend {
         return eval(e, scope);
     }
 
-    /** The i32 scalar input {@code seed} that makes dropout masks differ from step to step (created on first use). */
-    Value dropoutSeed() {
+    /** The i32 scalar input {@code seed} that makes dropout masks and noise differ from step to step (created on first use). */
+    Value randomSeed() {
         if (dropoutSeed == null) dropoutSeed = graph.input(Hyperparameters.SEED, new TensorType(DType.I32, Shape.scalar()));
         return dropoutSeed;
     }
 
-    /** A distinct stream number for each dropout layer, so equal shapes still get independent masks. */
-    int nextDropoutStream() {
+    /** A distinct stream number for each dropout layer and noise input, so equal shapes still get independent numbers. */
+    int nextRandomStream() {
         return dropoutStreams++;
     }
 

@@ -226,7 +226,7 @@ final class Layers {
         if (x == null || p == null) return new Val.Poison();
         if (p < 0 || p >= 1) return fail("dropout probability must be in [0, 1), got " + p, null);
         if (!frontend.training() || p == 0) return new Val.Tensor(x);
-        Value u = frontend.addValue(new Op.RandomUniform(frontend.dropoutSeed(), x.shape(), frontend.nextDropoutStream()), "dropout.u");
+        Value u = frontend.addValue(new Op.RandomUniform(frontend.randomSeed(), x.shape(), frontend.nextRandomStream()), "dropout.u");
         Value keep = frontend.addValue(new Op.Binary(Op.BinaryKind.GE, u, frontend.addValue(new Op.Constant(p.floatValue()), "c")), "dropout.keep");
         Value mask = frontend.addValue(new Op.Binary(Op.BinaryKind.MUL, keep, frontend.addValue(new Op.Constant((float) (1 / (1 - p))), "c")), "dropout.mask");
         return new Val.Tensor(frontend.addValue(new Op.Binary(Op.BinaryKind.MUL, x, mask), "dropout"));

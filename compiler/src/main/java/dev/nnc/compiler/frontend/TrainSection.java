@@ -256,7 +256,7 @@ final class TrainSection {
         }
         Shape shape = shape(type, d.name(), scope);
         if (shape == null) return;
-        Value u = add(new Op.RandomUniform(f.dropoutSeed(), shape, 1000 + f.nextDropoutStream()));
+        Value u = add(new Op.RandomUniform(f.randomSeed(), shape, f.nextRandomStream()));
         scope.bind(d.name(), new Val.Tensor(add(new Op.Binary(BinaryKind.SUB, add(new Op.Binary(BinaryKind.MUL, u, constant(2))), constant(1)))));
     }
 

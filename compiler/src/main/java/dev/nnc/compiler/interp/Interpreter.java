@@ -352,29 +352,43 @@ public final class Interpreter {
     }
 
     private static NdArray conv2d(NdArray x, NdArray w, Op.Conv2d c) {
-        long[] xs = x.shape();
         long[] ws = w.shape();
-        int n = (int) xs[0], ch = (int) xs[1], h = (int) xs[2], wd = (int) xs[3];
-        int k = (int) ws[0], kh = (int) ws[2], kw = (int) ws[3];
-        int oh = (h + 2 * c.padH() - kh) / c.strideH() + 1;
-        int ow = (wd + 2 * c.padW() - kw) / c.strideW() + 1;
-        NdArray y = NdArray.zeros(n, k, oh, ow);
+        NdArray y = NdArray.zeros(x.shape()[0], ws[0], outSize(x.shape()[2], ws[2], c.strideH(), c.padH()), outSize(x.shape()[3], ws[3], c.strideW(), c.padW()));
+        forEachTap(x.shape(), ws, y.shape(), c.strideH(), c.strideW(), c.padH(), c.padW(),
+                (xi, wi, yi) -> y.data()[yi] += x.data()[xi] * w.data()[wi]);
+        return y;
+    }
+
+    /** One product of a convolution: input element {@code x}, weight element {@code w}, output element {@code y} (flat indices). */
+    @FunctionalInterface
+    private interface Tap {
+        void visit(int x, int w, int y);
+    }
+
+    /**
+     * Visits every (output point, kernel position) pair of an NCHW convolution whose input position lies inside the
+     * input, in order: batch, output channel, output row, column, input channel, kernel row, column.
+     */
+    private static void forEachTap(long[] xShape, long[] wShape, long[] yShape, int strideH, int strideW, int padH, int padW, Tap tap) {
+        int n = (int) xShape[0], ch = (int) xShape[1], h = (int) xShape[2], wd = (int) xShape[3];
+        int k = (int) wShape[0], kh = (int) wShape[2], kw = (int) wShape[3];
+        int oh = (int) yShape[2], ow = (int) yShape[3];
         for (int b = 0; b < n; b++)
             for (int o = 0; o < k; o++)
                 for (int i = 0; i < oh; i++)
-                    for (int j = 0; j < ow; j++) {
-                        double s = 0;
+                    for (int j = 0; j < ow; j++)
                         for (int ci = 0; ci < ch; ci++)
                             for (int u = 0; u < kh; u++)
                                 for (int v = 0; v < kw; v++) {
-                                    int yy = i * c.strideH() - c.padH() + u;
-                                    int xx = j * c.strideW() - c.padW() + v;
+                                    int yy = i * strideH - padH + u;
+                                    int xx = j * strideW - padW + v;
                                     if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
-                                    s += x.data()[((b * ch + ci) * h + yy) * wd + xx] * w.data()[((o * ch + ci) * kh + u) * kw + v];
+                                    tap.visit(((b * ch + ci) * h + yy) * wd + xx, ((o * ch + ci) * kh + u) * kw + v, ((b * k + o) * oh + i) * ow + j);
                                 }
-                        y.data()[((b * k + o) * oh + i) * ow + j] = s;
-                    }
-        return y;
+    }
+
+    private static long outSize(long in, long kernel, int stride, int pad) {
+        return (in + 2L * pad - kernel) / stride + 1;
     }
 
     private static NdArray pool2d(NdArray x, Op.Pool2d p) {
@@ -414,49 +428,17 @@ public final class Interpreter {
 
     /** dx[b,c,yy,xx] = Σ dy[b,o,i,j]·w[o,c,u,v] over the windows that read x[b,c,yy,xx]. */
     private static NdArray conv2dInputGrad(NdArray dy, NdArray w, long[] xShape, Op.Conv2dInputGrad c) {
-        int n = (int) xShape[0], ch = (int) xShape[1], h = (int) xShape[2], wd = (int) xShape[3];
-        long[] ws = w.shape();
-        int k = (int) ws[0], kh = (int) ws[2], kw = (int) ws[3];
-        int oh = (int) dy.shape()[2], ow = (int) dy.shape()[3];
         NdArray dx = NdArray.zeros(xShape);
-        for (int b = 0; b < n; b++)
-            for (int o = 0; o < k; o++)
-                for (int i = 0; i < oh; i++)
-                    for (int j = 0; j < ow; j++) {
-                        double g = dy.data()[((b * k + o) * oh + i) * ow + j];
-                        for (int ci = 0; ci < ch; ci++)
-                            for (int u = 0; u < kh; u++)
-                                for (int v = 0; v < kw; v++) {
-                                    int yy = i * c.strideH() - c.padH() + u;
-                                    int xx = j * c.strideW() - c.padW() + v;
-                                    if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
-                                    dx.data()[((b * ch + ci) * h + yy) * wd + xx] += g * w.data()[((o * ch + ci) * kh + u) * kw + v];
-                                }
-                    }
+        forEachTap(xShape, w.shape(), dy.shape(), c.strideH(), c.strideW(), c.padH(), c.padW(),
+                (xi, wi, yi) -> dx.data()[xi] += dy.data()[yi] * w.data()[wi]);
         return dx;
     }
 
     /** dw[o,c,u,v] = Σ over images and windows of dy[b,o,i,j]·x[b,c,yy,xx]. */
     private static NdArray conv2dWeightGrad(NdArray x, NdArray dy, long[] wShape, Op.Conv2dWeightGrad c) {
-        long[] xs = x.shape();
-        int n = (int) xs[0], ch = (int) xs[1], h = (int) xs[2], wd = (int) xs[3];
-        int k = (int) wShape[0], kh = (int) wShape[2], kw = (int) wShape[3];
-        int oh = (int) dy.shape()[2], ow = (int) dy.shape()[3];
         NdArray dw = NdArray.zeros(wShape);
-        for (int b = 0; b < n; b++)
-            for (int o = 0; o < k; o++)
-                for (int i = 0; i < oh; i++)
-                    for (int j = 0; j < ow; j++) {
-                        double g = dy.data()[((b * k + o) * oh + i) * ow + j];
-                        for (int ci = 0; ci < ch; ci++)
-                            for (int u = 0; u < kh; u++)
-                                for (int v = 0; v < kw; v++) {
-                                    int yy = i * c.strideH() - c.padH() + u;
-                                    int xx = j * c.strideW() - c.padW() + v;
-                                    if (yy < 0 || yy >= h || xx < 0 || xx >= wd) continue;
-                                    dw.data()[((o * ch + ci) * kh + u) * kw + v] += g * x.data()[((b * ch + ci) * h + yy) * wd + xx];
-                                }
-                    }
+        forEachTap(x.shape(), wShape, dy.shape(), c.strideH(), c.strideW(), c.padH(), c.padW(),
+                (xi, wi, yi) -> dw.data()[wi] += dy.data()[yi] * x.data()[xi]);
         return dw;
     }
 
