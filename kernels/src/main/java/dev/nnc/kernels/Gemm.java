@@ -13,13 +13,16 @@ import java.lang.foreign.MemorySegment;
  * weights are only 4-byte aligned). C must not overlap A or B.
  *
  * <p>Small problems go to {@link GemmDirect}; the rest to the packed, register-blocked
- * {@link GemmBlocked}. Thread-safe: concurrent calls on different C are independent (packing buffers
- * are per thread).
+ * {@link GemmBlocked}. A constant right operand (a dense layer's weight) can be laid out once ahead of time
+ * ({@link #packB}) and multiplied from there ({@link #sgemmPackedB}), so no call repacks it. Thread-safe:
+ * concurrent calls on different C are independent (packing buffers are per thread).
  */
 public final class Gemm {
 
     /** Problems with at most this many multiply-adds skip packing. */
     static final long DIRECT_MAX_FMAS = 32_768;
+    /** Products with a prepacked B and at most this many rows run row by row (GEMV-like). */
+    static final int ROWS_MAX = 3;
 
     private Gemm() {
     }
@@ -50,12 +53,52 @@ public final class Gemm {
             }
             return;
         }
-        Operand opA = transA ? new Operand(a, aOff, 1, lda) : new Operand(a, aOff, lda, 1);
-        Operand opB = transB ? new Operand(b, bOff, 1, ldb) : new Operand(b, bOff, ldb, 1);
-        if (m <= 2 || (long) m * n * k <= DIRECT_MAX_FMAS) {
+        Scratch scratch = Scratch.get();
+        Operand opA = scratch.a.set(a, aOff, lda, transA);
+        Operand opB = scratch.b.set(b, bOff, ldb, transB);
+        if (!GemmBlocked.SUPPORTED || m <= 2 || (long) m * n * k <= DIRECT_MAX_FMAS) {
             GemmDirect.multiply(m, n, k, opA, opB, c, cOff, ldc, accumulate);
         } else {
-            GemmBlocked.multiply(m, n, k, opA, opB, c, cOff, ldc, accumulate);
+            boolean bInPlace = !transB && m <= GemmBlocked.MC && ((long) ldb * Float.BYTES) % 1024 != 0;
+            GemmBlocked.multiply(m, n, k, opA, opB, null, 0, bInPlace, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /** Floats that {@link #packB} writes for a k×n right operand: ⌈n / 16⌉·16·k. */
+    public static long packedBFloats(int k, int n) {
+        requireShape(1, n, k, 0, 1, "n");
+        return PackedPanels.bFloats(k, n);
+    }
+
+    /**
+     * Lays out op(B) (k×n; B is stored n×k when {@code transB}, as a PyTorch {@code Linear.weight}) as the panels
+     * {@link #sgemmPackedB} reads, at float {@code dstOff} of {@code dst}, which must hold {@link #packedBFloats} floats.
+     */
+    public static void packB(boolean transB, int k, int n, MemorySegment b, long bOff, int ldb, MemorySegment dst, long dstOff) {
+        requireShape(1, n, k, transB ? k : n, ldb, "ldb");
+        Operand opB = Scratch.get().b.set(b, bOff, ldb, transB);
+        PackedPanels.packB(opB, 0, 0, k, n, dst, dstOff);
+    }
+
+    /**
+     * As {@link #sgemm}, with B already laid out by {@link #packB} at float {@code pbOff} of {@code pb}: a constant weight
+     * packed once, when the model is loaded, instead of on every call.
+     */
+    public static void sgemmPackedB(boolean transA, int m, int n, int k, MemorySegment a, long aOff, int lda,
+            MemorySegment pb, long pbOff, MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        requireShape(m, n, k, transA ? m : k, lda, "lda");
+        requireShape(m, n, k, n, ldc, "ldc");
+        if (m == 0 || n == 0 || k == 0) {
+            sgemm(transA, false, m, n, k, a, aOff, lda, pb, pbOff, Math.max(1, n), c, cOff, ldc, accumulate);
+            return;
+        }
+        Operand opA = Scratch.get().a.set(a, aOff, lda, transA);
+        if (!GemmBlocked.SUPPORTED) {
+            GemmDirect.multiplyPacked(m, n, k, opA, pb, pbOff, c, cOff, ldc, accumulate);
+        } else if (m <= ROWS_MAX) {
+            GemmBlocked.multiplyRows(m, n, k, opA, pb, pbOff, c, cOff, ldc, accumulate);
+        } else {
+            GemmBlocked.multiply(m, n, k, opA, null, pb, pbOff, false, c, cOff, ldc, accumulate);
         }
     }
 
@@ -97,20 +140,43 @@ public final class Gemm {
     }
 
     /**
-     * A logical matrix view: element (r, s) is float {@code offset + r·rowStride + s·colStride} of
-     * {@code segment}. One of the two strides is always 1.
+     * A logical matrix view: element (r, s) is float {@code offset + r·rowStride + s·colStride} of {@code segment}. One of
+     * the two strides is always 1. Mutable and reused: each thread's {@link Scratch} holds the two a call uses, so that
+     * no call allocates (an object passed to a method the JIT does not inline escapes).
      */
-    record Operand(MemorySegment segment, long offset, long rowStride, long colStride) {
-        Operand {
-            if (rowStride != 1 && colStride != 1) {
-                throw new IllegalArgumentException("one stride must be 1");
-            }
+    static final class Operand {
+        private MemorySegment segment;
+        private long offset;
+        private long rowStride;
+        private long colStride;
+
+        /** Points this view at a row-major matrix (row stride {@code ld}), or, when {@code transposed}, a column-major one. */
+        Operand set(MemorySegment segment, long offset, int ld, boolean transposed) {
+            this.segment = segment;
+            this.offset = offset;
+            this.rowStride = transposed ? 1 : ld;
+            this.colStride = transposed ? ld : 1;
+            return this;
         }
 
+        MemorySegment segment() {
+            return segment;
+        }
+
+        long rowStride() {
+            return rowStride;
+        }
+
+        long colStride() {
+            return colStride;
+        }
+
+        /** Element (r, s). */
         float get(long r, long s) {
             return segment.getAtIndex(JAVA_FLOAT_UNALIGNED, offset + r * rowStride + s * colStride);
         }
 
+        /** The float index of element (r, s) in {@link #segment()}. */
         long index(long r, long s) {
             return offset + r * rowStride + s * colStride;
         }

@@ -124,6 +124,25 @@ final class GemmDirect {
         return s;
     }
 
+    /**
+     * C (+)= A·B with B the panels at {@code pbOff} of {@code pb}: the scalar path for machines whose vectors do not tile
+     * a panel.
+     */
+    static void multiplyPacked(int m, int n, int k, Operand a, MemorySegment pb, long pbOff, MemorySegment c, long cOff,
+            int ldc, boolean accumulate) {
+        int bc = PackedPanels.B_COLUMNS;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) {
+                    float y = pb.getAtIndex(JAVA_FLOAT_UNALIGNED, pbOff + (long) (j / bc) * bc * k + (long) p * bc + j % bc);
+                    s = Math.fma(a.get(i, p), y, s);
+                }
+                storeScalar(s, c, cOff + (long) i * ldc + j, accumulate);
+            }
+        }
+    }
+
     private static float stridedDot(int i, int j, int k, Operand a, Operand b) {
         float s = 0f;
         for (int p = 0; p < k; p++) {

@@ -32,6 +32,9 @@ class GemmTest {
     record Shape(int m, int n, int k) {
     }
 
+    /** How the product is called: on the operands as stored, or with B laid out ahead of time. */
+    enum Variant { PLAIN, PACKED_B }
+
     static Stream<Shape> shapes() {
         int bigN = GemmBlocked.NC + 5;
         return Stream.of(
@@ -39,7 +42,7 @@ class GemmTest {
                 new Shape(7, 9, 11), new Shape(17, 33, 65), new Shape(6, 16, 400), new Shape(5, 15, 400),
                 new Shape(64, 64, 64), new Shape(128, 10, 784), new Shape(45, 51, 300),
                 new Shape(GemmBlocked.MC + 7, 2 * GemmBlocked.NR + 3, GemmBlocked.KC + 9),
-                new Shape(9, bigN, 3), new Shape(200, 1, 300), new Shape(100, 100, 1));
+                new Shape(9, bigN, 3), new Shape(200, 1, 300), new Shape(100, 100, 1), new Shape(20, 256, 40));
     }
 
     @ParameterizedTest
@@ -48,8 +51,10 @@ class GemmTest {
         for (boolean transA : new boolean[] {false, true}) {
             for (boolean transB : new boolean[] {false, true}) {
                 for (boolean accumulate : new boolean[] {false, true}) {
-                    check(transA, transB, s.m(), s.n(), s.k(), accumulate, 0, 0);
-                    check(transA, transB, s.m(), s.n(), s.k(), accumulate, 3, 5);
+                    for (Variant variant : Variant.values()) {
+                        check(variant, transA, transB, s.m(), s.n(), s.k(), accumulate, 0, 0);
+                        check(variant, transA, transB, s.m(), s.n(), s.k(), accumulate, 3, 5);
+                    }
                 }
             }
         }
@@ -57,8 +62,23 @@ class GemmTest {
 
     @Test
     void pytorchLinearShapeWithTransposedWeight() {
-        check(false, true, 128, 128, 784, false, 0, 0);
-        check(false, true, 1, 128, 784, false, 0, 0);
+        for (Variant variant : Variant.values()) {
+            check(variant, false, true, 128, 128, 784, false, 0, 0);
+            check(variant, false, true, 1, 128, 784, false, 0, 0);
+            check(variant, false, true, 3, 10, 84, true, 0, 0);
+        }
+    }
+
+    @Test
+    void packedLayoutsAreTheDocumentedOnes() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = Segments.random(arena, 5 * 17, new Random(2));
+            MemorySegment pb = Segments.filled(arena, Gemm.packedBFloats(5, 17), Float.NaN);
+            Gemm.packB(true, 5, 17, b, 0, 5, pb, 0);                                        // b is stored 17×5
+            assertEquals(2 * 16 * 5, Gemm.packedBFloats(5, 17));
+            assertEquals(Segments.get(b, 16 * 5 + 4), Segments.get(pb, 16 * 5 + 16 * 4));   // B(4, 16): panel 1, depth 4, col 0
+            assertEquals(0f, (float) Segments.get(pb, 16 * 5 + 16 * 4 + 1));
+        }
     }
 
     @Test
@@ -88,8 +108,8 @@ class GemmTest {
         }
     }
 
-    /** Runs one sgemm with padded leading dimensions and offsets, and compares every C element. */
-    private static void check(boolean transA, boolean transB, int m, int n, int k, boolean accumulate,
+    /** Runs one product with padded leading dimensions and offsets, and compares every C element. */
+    private static void check(Variant variant, boolean transA, boolean transB, int m, int n, int k, boolean accumulate,
             int ldPad, int offset) {
         Random random = new Random(31L * m + 17L * n + k + (transA ? 1 : 0) + (transB ? 2 : 0) + ldPad);
         int lda = (transA ? m : k) + ldPad;
@@ -107,7 +127,14 @@ class GemmTest {
                 }
             }
             float[] before = Segments.toArray(c);
-            Gemm.sgemm(transA, transB, m, n, k, a, offset, lda, b, offset, ldb, c, offset, ldc, accumulate);
+            switch (variant) {
+                case PLAIN -> Gemm.sgemm(transA, transB, m, n, k, a, offset, lda, b, offset, ldb, c, offset, ldc, accumulate);
+                case PACKED_B -> {
+                    MemorySegment pb = Segments.filled(arena, offset + Gemm.packedBFloats(k, n), Float.NaN);
+                    Gemm.packB(transB, k, n, b, offset, ldb, pb, offset);
+                    Gemm.sgemmPackedB(transA, m, n, k, a, offset, lda, pb, offset, c, offset, ldc, accumulate);
+                }
+            }
             List<String> errors = new ArrayList<>();
             for (int idx = 0; idx < before.length; idx++) {
                 long rel = idx - offset;
@@ -134,8 +161,8 @@ class GemmTest {
                 }
             }
             if (!errors.isEmpty()) {
-                fail("transA=%b transB=%b m=%d n=%d k=%d accumulate=%b ldPad=%d offset=%d: %s".formatted(
-                        transA, transB, m, n, k, accumulate, ldPad, offset, errors));
+                fail("%s transA=%b transB=%b m=%d n=%d k=%d accumulate=%b ldPad=%d offset=%d: %s".formatted(
+                        variant, transA, transB, m, n, k, accumulate, ldPad, offset, errors));
             }
         }
     }

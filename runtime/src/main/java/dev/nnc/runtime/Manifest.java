@@ -40,6 +40,8 @@ import java.util.Set;
  * @param entrySha256        sha256 hex of every zip entry except {@code manifest.json}, by entry name
  * @param weightsFileOffset  file offset of the local header of the {@code weights.safetensors} entry
  * @param training           the training entry point, or null for an inference-only artifact
+ * @param packedWeights      copies of parameters that the loader lays out for the GEMM after the parameters, in the
+ *                           weights segment the inference entry point runs with ({@link #runWeightsBytes()})
  */
 public record Manifest(
         int formatVersion,
@@ -58,12 +60,43 @@ public record Manifest(
         List<TensorSpec> params,
         Map<String, String> entrySha256,
         long weightsFileOffset,
-        Training training) {
+        Training training,
+        List<PackedWeight> packedWeights) {
 
     /** The artifact format version this runtime writes and reads. */
     public static final int FORMAT_VERSION = 1;
 
     private static final String ARENA_OFFSET = "arena_offset";
+    private static final long PACKED_ALIGNMENT = 64;
+
+    /**
+     * Parameter {@code param} seen as the k×n right operand of a GEMM ({@code transposed}: stored n×k), laid out by
+     * {@code Gemm.packB} at {@code byteOffset} of the weights segment inference runs with.
+     */
+    public record PackedWeight(String param, boolean transposed, int k, int n, long byteOffset) {
+        public PackedWeight {
+            Objects.requireNonNull(param, "param");
+            if (k < 1 || n < 1 || byteOffset < 0 || byteOffset % PACKED_ALIGNMENT != 0) {
+                throw new IllegalArgumentException("packed weight " + param + " needs k, n ≥ 1 and a 64-byte aligned offset, got k=" + k
+                        + " n=" + n + " offset=" + byteOffset);
+            }
+        }
+
+        /** The bytes the copy takes. */
+        public long byteSize() {
+            return Math.multiplyExact(dev.nnc.kernels.Gemm.packedBFloats(k, n), (long) Float.BYTES);
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("param", param);
+            json.put("transposed", transposed);
+            json.put("k", (long) k);
+            json.put("n", (long) n);
+            json.put("offset", byteOffset);
+            return json;
+        }
+    }
     private static final String STATE_OFFSET = "state_offset";
 
     public Manifest {
@@ -79,6 +112,7 @@ public record Manifest(
         outputs = List.copyOf(outputs);
         outputOffsets = List.copyOf(outputOffsets);
         params = List.copyOf(params);
+        packedWeights = List.copyOf(packedWeights);
         if (formatVersion < 1) {
             throw new IllegalArgumentException("format version must be positive, got " + formatVersion);
         }
@@ -102,6 +136,38 @@ public record Manifest(
         if (training != null) {
             checkTraining(training, params, maxBatch, arenaBytes);
         }
+        checkPackedWeights(packedWeights, params);
+    }
+
+    /** A manifest without packed weights. */
+    public Manifest(int formatVersion, String compilerVersion, Map<String, String> flags, String modelName, String sourceFile,
+                    String sourceSha256, String mainClass, int maxBatch, long arenaBytes, List<TensorSpec> inputs, List<Long> inputOffsets,
+                    List<TensorSpec> outputs, List<Long> outputOffsets, List<TensorSpec> params, Map<String, String> entrySha256,
+                    long weightsFileOffset, Training training) {
+        this(formatVersion, compilerVersion, flags, modelName, sourceFile, sourceSha256, mainClass, maxBatch, arenaBytes, inputs,
+                inputOffsets, outputs, outputOffsets, params, entrySha256, weightsFileOffset, training, List.of());
+    }
+
+    /** Each copy names an f32 parameter of k·n elements and lies after the parameters, aligned, overlapping no other. */
+    private static void checkPackedWeights(List<PackedWeight> packed, List<TensorSpec> params) {
+        long end = paramBytesOf(params);
+        for (PackedWeight p : packed) {
+            TensorSpec param = params.stream().filter(s -> s.name().equals(p.param())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("packed weight names no parameter: " + p.param()));
+            if (param.dtype() != DType.F32 || param.byteSize(1) != Math.multiplyExact(Math.multiplyExact((long) p.k(), p.n()), 4L)) {
+                throw new IllegalArgumentException("packed weight " + p.param() + " is " + p.k() + "×" + p.n() + " f32, but the parameter is " + param);
+            }
+            if (p.byteOffset() < end) {
+                throw new IllegalArgumentException("packed weight " + p.param() + " at byte " + p.byteOffset()
+                        + " overlaps the parameters or the previous copy, which end at " + end);
+            }
+            end = Math.addExact(p.byteOffset(), p.byteSize());
+        }
+    }
+
+    /** The bytes of the weights segment inference runs with: the parameters, then the packed copies. */
+    public long runWeightsBytes() {
+        return packedWeights.isEmpty() ? paramBytes() : packedWeights.getLast().byteOffset() + packedWeights.getLast().byteSize();
     }
 
     /** An inference-only manifest: {@link #training()} is null. */
@@ -139,7 +205,7 @@ public record Manifest(
     /** This manifest with the packaging facts the artifact writer fills in. */
     public Manifest withPackaging(Map<String, String> entrySha256, long weightsFileOffset) {
         return new Manifest(formatVersion, compilerVersion, flags, modelName, sourceFile, sourceSha256, mainClass, maxBatch,
-                arenaBytes, inputs, inputOffsets, outputs, outputOffsets, params, entrySha256, weightsFileOffset, training);
+                arenaBytes, inputs, inputOffsets, outputs, outputOffsets, params, entrySha256, weightsFileOffset, training, packedWeights);
     }
 
     /** The {@code manifest.json} text, pretty-printed with a stable key order. */
@@ -159,6 +225,9 @@ public record Manifest(
         json.put("params", params.stream().map(TensorSpec::toJson).toList());
         json.put("weights_file_offset", weightsFileOffset);
         json.put("entry_sha256", new LinkedHashMap<>(entrySha256));
+        if (!packedWeights.isEmpty()) {
+            json.put("packed_weights", packedWeights.stream().map(PackedWeight::toJson).toList());
+        }
         if (training != null) {
             json.put("training", trainingJson(training));
         }
@@ -195,12 +264,26 @@ public record Manifest(
         for (Object p : f.array("params")) {
             params.add(f.spec("params", p));
         }
+        List<PackedWeight> packed = new ArrayList<>();
+        if (map.get("packed_weights") != null) {
+            for (Object item : f.array("packed_weights")) {
+                if (!(item instanceof Map<?, ?> m)) {
+                    throw new ArtifactException("manifest.json field \"packed_weights[]\" must hold objects; " + ArtifactException.RECOMPILE);
+                }
+                Fields p = new Fields(m, "packed_weights[].");
+                try {
+                    packed.add(new PackedWeight(p.string("param"), p.bool("transposed"), p.intValue("k"), p.intValue("n"), p.integer("offset")));
+                } catch (IllegalArgumentException e) {
+                    throw new ArtifactException("manifest.json is inconsistent: " + e.getMessage() + "; " + ArtifactException.RECOMPILE);
+                }
+            }
+        }
         try {
             Training training = map.get("training") == null ? null : readTraining(f.object("training"));
             return new Manifest((int) version, f.string("compiler_version"), f.stringMap("flags"), f.string("model_name"),
                     f.string("source_file"), f.string("source_sha256"), f.string("main_class"), f.intValue("max_batch"),
                     f.integer("arena_bytes"), inputs, inputOffsets, outputs, outputOffsets, params, f.stringMap("entry_sha256"),
-                    f.integer("weights_file_offset"), training);
+                    f.integer("weights_file_offset"), training, packed);
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ArtifactException("manifest.json is inconsistent: " + e.getMessage() + "; " + ArtifactException.RECOMPILE);
         }

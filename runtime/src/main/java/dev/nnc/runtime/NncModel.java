@@ -72,8 +72,9 @@ public final class NncModel implements AutoCloseable {
         boolean loaded = false;
         try {
             List<TensorSpec> params = model.manifest.params();
-            MemorySegment copy = model.arena.allocate(model.manifest.paramBytes(), Safetensors.ALIGNMENT);
+            MemorySegment copy = model.arena.allocate(Math.max(1, model.manifest.runWeightsBytes()), Safetensors.ALIGNMENT);
             StoredTensors.copyInto(weights, params, Safetensors.layout(params), copy, "weights file " + weights);
+            PackedWeights.prepare(model.manifest, copy, copy);
             loaded = true;
             return new NncModel(model.manifest, model.arena, copy.asReadOnly(), model.compiled);
         } catch (ArtifactException e) {
@@ -116,7 +117,8 @@ public final class NncModel implements AutoCloseable {
 
     /**
      * The read-only weights the model runs with, laid out like the data section of {@code weights.safetensors}: that
-     * section memory-mapped, or the aligned copy {@link #load(Path, Path)} made. Invalid once the model is closed.
+     * section memory-mapped, or an aligned copy ({@link #load(Path, Path)}, or an artifact whose manifest asks for
+     * {@linkplain Manifest#packedWeights() packed copies}, which follow the parameters). Invalid once the model is closed.
      */
     public MemorySegment weights() {
         ensureOpen();
@@ -227,13 +229,23 @@ public final class NncModel implements AutoCloseable {
         }
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment weights = mapWeights(path, manifest, weightsEntry, arena);
+            MemorySegment weights = runWeights(manifest, mapWeights(path, manifest, weightsEntry, arena), arena);
             CompiledModel compiled = defineClasses(manifest, classes);
             return new NncModel(manifest, arena, weights, compiled);
         } catch (ArtifactException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** The mapped data section itself, or, when the manifest asks for packed copies, an aligned copy followed by them. */
+    private static MemorySegment runWeights(Manifest manifest, MemorySegment mapped, Arena arena) {
+        if (manifest.packedWeights().isEmpty()) {
+            return mapped;
+        }
+        MemorySegment run = arena.allocate(manifest.runWeightsBytes(), Safetensors.ALIGNMENT);
+        PackedWeights.prepare(manifest, mapped, run);
+        return run.asReadOnly();
     }
 
     /** Checks every entry against the manifest's checksums, collects the class files, and returns the weights entry. */

@@ -67,6 +67,53 @@ public final class Session implements AutoCloseable {
         return Collections.unmodifiableMap(outputs);
     }
 
+    /**
+     * The region of this session's arena where input {@code name} is read from, sized for the maximum batch: write an
+     * input here (rows of a batch first) and call {@link #run(int)}, and no call copies or allocates anything. The
+     * segment is valid while the session is open; {@link #run(Map)} overwrites it.
+     *
+     * @throws IllegalArgumentException if the model has no input {@code name}
+     */
+    public MemorySegment input(String name) {
+        ensureOpen();
+        Manifest manifest = model.manifest();
+        int i = indexOf(manifest.inputs(), name, "input");
+        return memory.asSlice(manifest.inputOffsets().get(i), manifest.inputs().get(i).byteSize(manifest.maxBatch()));
+    }
+
+    /** As {@link #input}, for output {@code name}: after {@link #run(int)} with batch b it holds b rows of that output. */
+    public MemorySegment output(String name) {
+        ensureOpen();
+        Manifest manifest = model.manifest();
+        int i = indexOf(manifest.outputs(), name, "output");
+        return memory.asSlice(manifest.outputOffsets().get(i), manifest.outputs().get(i).byteSize(manifest.maxBatch()));
+    }
+
+    /**
+     * Runs the model once on the inputs already in {@link #input} at batch size {@code batch}, leaving the outputs in
+     * {@link #output}. The serving loop of an application that binds its buffers once: a warmed-up call allocates nothing.
+     *
+     * @throws IllegalArgumentException if {@code batch} is outside {@code 1..maxBatch}
+     */
+    public void run(int batch) {
+        ensureOpen();
+        int maxBatch = model.manifest().maxBatch();
+        if (batch < 1 || batch > maxBatch) {
+            throw new IllegalArgumentException("batch " + batch + " is outside 1.." + maxBatch);
+        }
+        model.compiled().infer(memory, model.weights(), batch);
+    }
+
+    private static int indexOf(List<TensorSpec> specs, String name, String what) {
+        for (int i = 0; i < specs.size(); i++) {
+            if (specs.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no " + what + " '" + name + "'; the model's " + what + "s are "
+                + specs.stream().map(TensorSpec::toString).collect(Collectors.joining(", ")));
+    }
+
     /** Frees the arena. Idempotent; must be called from the session's thread. */
     @Override
     public void close() {

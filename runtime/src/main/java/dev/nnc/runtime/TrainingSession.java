@@ -42,6 +42,9 @@ public final class TrainingSession implements AutoCloseable {
     private final MemorySegment memory;
     private final MemorySegment state;
     private final MemorySegment params;
+    /** What inference runs on: {@link #params}, or a copy followed by the packed weights, rebuilt when it is stale. */
+    private final MemorySegment inferWeights;
+    private boolean inferWeightsStale = true;
     private final List<Long> paramOffsets;
     /** The outputs of the last step, copied out of the arena (so {@link #infer} may reuse it), packed at {@link #savedOutputOffsets}. */
     private final MemorySegment savedOutputs;
@@ -63,6 +66,8 @@ public final class TrainingSession implements AutoCloseable {
         MemorySegment.copy(model.weights(), 0, state, 0, paramBytes);
         state.asSlice(paramBytes).fill((byte) 0);
         this.params = state.asSlice(0, paramBytes).asReadOnly();
+        this.inferWeights = manifest.packedWeights().isEmpty() ? params
+                : arena.allocate(manifest.runWeightsBytes(), Safetensors.ALIGNMENT);
         this.paramOffsets = Safetensors.layout(manifest.params());
         List<Long> packed = new ArrayList<>();
         long outputBytes = 0;
@@ -101,6 +106,7 @@ public final class TrainingSession implements AutoCloseable {
             MemorySegment.copy(tensor.segment(), 0, memory, training.inputOffsets().get(i), tensor.segment().byteSize());
         }
         model.trainer().trainStep(memory, state, batchSize);
+        inferWeightsStale = true;
         for (int i = 0; i < training.outputs().size(); i++) {
             MemorySegment.copy(memory, training.outputOffsets().get(i), savedOutputs, savedOutputOffsets.get(i),
                     training.outputs().get(i).byteSize(batchSize));
@@ -137,7 +143,11 @@ public final class TrainingSession implements AutoCloseable {
      */
     public Map<String, Tensor> infer(Map<String, Tensor> inputs) {
         ensureOpen();
-        return Session.infer(model, memory, params, inputs);
+        if (inferWeightsStale && inferWeights != params) {
+            PackedWeights.prepare(model.manifest(), params, inferWeights);
+        }
+        inferWeightsStale = false;
+        return Session.infer(model, memory, inferWeights, inputs);
     }
 
     /** Sets the current epoch (0-based), which selects the learning rate of the following steps. */
@@ -241,6 +251,7 @@ public final class TrainingSession implements AutoCloseable {
     void restore(Path checkpoint) throws ArtifactException {
         String what = "checkpoint " + checkpoint;
         Map<String, String> metadata = StoredTensors.copyInto(checkpoint, checkpointSpecs(), checkpointOffsets(), state, what);
+        inferWeightsStale = true;
         step = counter(metadata, STEP_KEY, Long.MAX_VALUE, what);
         epoch = (int) counter(metadata, EPOCH_KEY, Integer.MAX_VALUE, what);
         checkpointMetadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));

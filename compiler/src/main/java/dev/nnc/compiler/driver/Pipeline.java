@@ -4,6 +4,7 @@ import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.kernel.Fusion;
 import dev.nnc.compiler.passes.Simplify;
 import dev.nnc.compiler.kernel.KernelProgram;
+import dev.nnc.compiler.kernel.WeightLayout;
 
 /**
  * The optimization pipeline: one list, in order, per optimization level, for the graph and for the kernel
@@ -24,6 +25,14 @@ final class Pipeline {
         return switch (level) {
             case O0 -> program;                      // one kernel per primitive op: the unfused baseline
             case O2 -> Fusion.fuse(program);         // elementwise chains, reductions with their producers, epilogues
+        };
+    }
+
+    /** Data layouts for an inference program, after {@link #optimize}; {@code paramBytes} is where the parameters end. */
+    static KernelProgram layOut(KernelProgram program, OptLevel level, long paramBytes) {
+        return switch (level) {
+            case O0 -> program;                      // the baseline reads every weight as stored
+            case O2 -> WeightLayout.packConstantWeights(program, paramBytes);   // dense weights in GEMM panels, packed at load
         };
     }
 }

@@ -167,6 +167,21 @@ public final class JvmEmitter {
     private void emitKernel(GeneratorAdapter g, Kernel kernel) {
         switch (kernel) {
             case Kernel.Loop loop -> emitLoop(g, loop);
+            case Kernel.Gemm gemm when gemm.packedB() != null -> {
+                g.push(gemm.transA());
+                pushInt(g, gemm.m());
+                pushInt(g, gemm.n());
+                pushInt(g, gemm.k());
+                pushOperand(g, gemm.a());
+                g.push(gemm.lda());
+                g.loadArg(WEIGHTS_ARG);
+                g.push(gemm.packedB().floatOffset());
+                pushOperand(g, gemm.c());
+                g.push(gemm.ldc());
+                g.push(false);
+                invoke(g, Gemm.class, "sgemmPackedB");
+                if (gemm.epilogue() != null) emitLoop(g, gemm.epilogue());
+            }
             case Kernel.Gemm gemm -> {
                 g.push(gemm.transA());
                 g.push(gemm.transB());

@@ -45,19 +45,32 @@ public sealed interface Kernel {
     /**
      * {@code batch} products {@code c = op(a) · op(b)}, m×n, inner k, the i-th at offsets advanced by i times the
      * strides; leading dimensions and strides count floats. A non-null {@code epilogue} is an elementwise loop run
-     * right after, in place over {@code c} (bias, activation: fused consumers).
+     * right after, in place over {@code c} (bias, activation: fused consumers). A non-null {@code packedB} says that
+     * {@code b} is a constant weight the loader lays out ahead of time, and where ({@link WeightLayout}); the kernel
+     * then reads that copy and never packs {@code b} itself.
      */
     record Gemm(List<String> computes, boolean transA, boolean transB, Dim batch, Dim m, Dim n, Dim k,
                 Operand a, int lda, long strideA, Operand b, int ldb, long strideB, Operand c, int ldc, long strideC,
-                Loop epilogue) implements Kernel {
+                Loop epilogue, PackedWeight packedB) implements Kernel {
         public Gemm {
             computes = List.copyOf(computes);
+            if (packedB != null && (!batch.isOne() || n.batch() || k.batch() || packedB.transposed() != transB
+                    || packedB.k() != k.factor() || packedB.n() != n.factor())) {
+                throw new IllegalArgumentException("packed B " + packedB + " does not fit a " + k + "×" + n + " operand");
+            }
+        }
+
+        /** A product whose operands are all read as stored. */
+        public Gemm(List<String> computes, boolean transA, boolean transB, Dim batch, Dim m, Dim n, Dim k,
+                    Operand a, int lda, long strideA, Operand b, int ldb, long strideB, Operand c, int ldc, long strideC,
+                    Loop epilogue) {
+            this(computes, transA, transB, batch, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, epilogue, null);
         }
 
         /** One product, no batch. */
         public Gemm(List<String> computes, boolean transA, boolean transB, Dim m, Dim n, Dim k,
                     Operand a, int lda, Operand b, int ldb, Operand c, int ldc, Loop epilogue) {
-            this(computes, transA, transB, Dim.of(1), m, n, k, a, lda, 0, b, ldb, 0, c, ldc, 0, epilogue);
+            this(computes, transA, transB, Dim.of(1), m, n, k, a, lda, 0, b, ldb, 0, c, ldc, 0, epilogue, null);
         }
 
         public boolean batched() {
@@ -65,13 +78,19 @@ public sealed interface Kernel {
         }
 
         public Gemm withEpilogue(List<String> computes, Loop epilogue) {
-            return new Gemm(computes, transA, transB, batch, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, epilogue);
+            return new Gemm(computes, transA, transB, batch, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, epilogue, packedB);
+        }
+
+        /** This product reading B from the prepacked copy {@code packed}. */
+        public Gemm withPackedB(PackedWeight packed) {
+            return new Gemm(computes, transA, transB, batch, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, epilogue, packed);
         }
 
         @Override
         public String toString() {
             return "gemm " + (batched() ? "batch=" + batch + " " : "") + "m=" + m + " n=" + n + " k=" + k + (transA ? " aᵀ" : "")
-                    + (transB ? " bᵀ" : "") + " " + c + " = " + a + " · " + b + (epilogue == null ? "" : " then " + epilogue);
+                    + (transB ? " bᵀ" : "") + " " + c + " = " + a + " · " + b + (packedB == null ? "" : " (packed at " + packedB.floatOffset() + ")")
+                    + (epilogue == null ? "" : " then " + epilogue);
         }
     }
 

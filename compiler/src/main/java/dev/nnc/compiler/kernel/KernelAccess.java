@@ -111,7 +111,7 @@ public final class KernelAccess {
             case Kernel.Loop l -> renameLoop(l, rename);
             case Kernel.Gemm g -> new Kernel.Gemm(g.computes(), g.transA(), g.transB(), g.batch(), g.m(), g.n(), g.k(), rename.apply(g.a()), g.lda(),
                     g.strideA(), rename.apply(g.b()), g.ldb(), g.strideB(), rename.apply(g.c()), g.ldc(), g.strideC(),
-                    g.epilogue() == null ? null : renameLoop(g.epilogue(), rename));
+                    g.epilogue() == null ? null : renameLoop(g.epilogue(), rename), g.packedB());
             case Kernel.Conv c -> new Kernel.Conv(c.computes(), c.n(), c.c(), c.h(), c.w(), c.k(), c.kh(), c.kw(), c.strideH(), c.strideW(),
                     c.padH(), c.padW(), rename.apply(c.x()), rename.apply(c.weight()), rename.apply(c.y()), rename.apply(c.scratch()),
                     c.epilogue() == null ? null : renameLoop(c.epilogue(), rename));

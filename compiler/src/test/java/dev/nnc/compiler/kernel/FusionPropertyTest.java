@@ -17,6 +17,7 @@ import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.TensorType;
 import dev.nnc.compiler.ir.Value;
+import dev.nnc.kernels.Gemm;
 import dev.nnc.runtime.CompiledModel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -148,9 +149,15 @@ class FusionPropertyTest {
             MemorySegment scratch = arena.allocate(Math.max(64, c.plan().arenaBytes()), 64);
             long weightBytes = 64;
             for (Param p : c.graph().weights()) weightBytes = Math.max(weightBytes, c.weightOffsets().get(p.name()) + 4 * p.value().shape().numel(1));
+            List<PackedWeight> packed = WeightLayout.packedWeights(c.kernels());
+            for (PackedWeight p : packed) weightBytes = Math.max(weightBytes, 4 * (p.floatOffset() + p.floats()));
             MemorySegment weights = arena.allocate(weightBytes, 64);
             for (Param p : c.graph().weights()) {
                 MemorySegment.copy(params.get(p.name()).toFloats(), 0, weights, ValueLayout.JAVA_FLOAT, c.weightOffsets().get(p.name()), (int) p.value().shape().numel(1));
+            }
+            for (PackedWeight p : packed) {   // as the loader does
+                Gemm.packB(p.transposed(), p.k(), p.n(), weights, c.weightOffsets().get(p.param()) / 4, p.transposed() ? p.k() : p.n(),
+                        weights, p.floatOffset());
             }
             c.kernels().inputs().forEach((name, o) -> {
                 float[] data = inputs.get(name).toFloats();
