@@ -4,6 +4,7 @@ import dev.nnc.runtime.NncModel;
 import dev.nnc.runtime.Session;
 import dev.nnc.runtime.TensorSpec;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ final class SteadyStateProbe {
                     for (TensorSpec input : model.inputs()) {
                         MemorySegment in = session.input(input.name());
                         for (long i = 0; i < in.byteSize() / 4; i++) {
-                            in.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) Math.sin(i));
+                            in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.sin(i));
                         }
                     }
                     long deadline = System.nanoTime() + WARMUP_NANOS;

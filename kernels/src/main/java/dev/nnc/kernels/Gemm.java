@@ -59,8 +59,7 @@ public final class Gemm {
         if (!GemmBlocked.SUPPORTED || m <= 2 || (long) m * n * k <= DIRECT_MAX_FMAS) {
             GemmDirect.multiply(m, n, k, opA, opB, c, cOff, ldc, accumulate);
         } else {
-            boolean bInPlace = !transB && m <= GemmBlocked.MC && ((long) ldb * Float.BYTES) % 1024 != 0;
-            GemmBlocked.multiply(m, n, k, opA, opB, null, 0, bInPlace, c, cOff, ldc, accumulate);
+            GemmBlocked.multiply(m, n, k, opA, opB, null, 0, c, cOff, ldc, accumulate);
         }
     }
 
@@ -98,7 +97,7 @@ public final class Gemm {
         } else if (m <= ROWS_MAX) {
             GemmBlocked.multiplyRows(m, n, k, opA, pb, pbOff, c, cOff, ldc, accumulate);
         } else {
-            GemmBlocked.multiply(m, n, k, opA, null, pb, pbOff, false, c, cOff, ldc, accumulate);
+            GemmBlocked.multiply(m, n, k, opA, null, pb, pbOff, c, cOff, ldc, accumulate);
         }
     }
 

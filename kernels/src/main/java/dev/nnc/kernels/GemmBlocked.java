@@ -15,11 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A is copied into a heap array one {@link #MC}×{@link #KC} block at a time, row by row (for a row-major A, as a
  * dense layer's input or a convolution's weight, a plain copy of each row). B is read from
  * {@link PackedPanels#B_COLUMNS}-column panels, packed ahead of time ({@link Gemm#packB}) or here per
- * {@link #KC}×{@link #NC} block, or — for a row-major B whose rows are not a multiple of 1 KiB apart, such as a
- * convolution's column matrix — straight from its rows. Loops, outermost first: columns in blocks of {@link #NC}, depth
- * in blocks of {@link #KC}, rows in blocks of {@link #MC}, then one pair of B vectors (a 2-vector column strip, in L1)
- * against every A panel of the block. Panels are zero-padded, so the micro-kernel always runs a full tile and only the
- * write-back to C is clipped.
+ * {@link #KC}×{@link #NC} block, or — when {@link #readsBInPlace} — straight from its rows. Loops, outermost first:
+ * columns in blocks of {@link #NC}, depth in equal blocks of at most {@link #KC}, rows in blocks of {@link #MC}, then
+ * one 2-vector column strip of B (in L1) against every 6 rows of the A block. The micro-kernel always runs a full tile
+ * (B panels are zero-padded, missing A rows repeat the last one) and only its write-back to C is clipped.
  *
  * <p>The tile is 6 rows by 2 vectors: 12 accumulators, which cover the FMA latency of two FMA ports on both AVX2
  * (16 registers: 12 + 2 B vectors + 1 broadcast) and AVX-512 (32 registers), with 8 loads per 12 FMAs.
@@ -34,7 +33,7 @@ final class GemmBlocked {
     static final int MR = 6;
     /** Columns of C per micro-tile: two vectors. */
     static final int NR = 2 * VL;
-    /** Depth of one block. */
+    /** Largest depth of one block. */
     static final int KC = 256;
     /** Rows of A per block. */
     static final int MC = 16 * MR;
@@ -48,12 +47,22 @@ final class GemmBlocked {
     }
 
     /**
-     * C[m×n] (+)= op(A)·B, where B is the prepacked panels {@code pb} at {@code pbOff} when {@code pb} is not null, else
-     * {@code opB}, read in place when {@code bInPlace} (row-major only), else packed per block.
+     * Whether a B that is not prepacked is read straight from its rows: when it is row-major, few A blocks read it
+     * (m ≤ {@link #MC}), and its rows are not a multiple of 1 KiB apart (which would map them all to the same cache
+     * sets) — a convolution's column matrix, say. Otherwise it is packed one block at a time.
      */
-    static void multiply(int m, int n, int k, Operand opA, Operand opB, MemorySegment pb, long pbOff, boolean bInPlace,
+    static boolean readsBInPlace(int m, Operand opB) {
+        return opB.colStride() == 1 && m <= MC && (opB.rowStride() * Float.BYTES) % 1024 != 0;
+    }
+
+    /**
+     * C[m×n] (+)= op(A)·B, where B is the prepacked panels {@code pb} at {@code pbOff} when {@code pb} is not null,
+     * else {@code opB}.
+     */
+    static void multiply(int m, int n, int k, Operand opA, Operand opB, MemorySegment pb, long pbOff,
             MemorySegment c, long cOff, int ldc, boolean accumulate) {
         Scratch scratch = Scratch.get();
+        boolean bInPlace = pb == null && readsBInPlace(m, opB);
         int kBlocks = Math.ceilDiv(k, KC);
         int kcMax = Math.ceilDiv(k, kBlocks);   // equal depth blocks: no short last block
         for (int jc = 0; jc < n; jc += NC) {
@@ -77,7 +86,7 @@ final class GemmBlocked {
                     bPanel = PackedPanels.B_COLUMNS;
                     bRow = opB.rowStride();
                 } else {
-                    bSeg = scratch.packedB(PackedPanels.bFloats(kc, nc));
+                    bSeg = scratch.bPanels(PackedPanels.bFloats(kc, nc));
                     PackedPanels.packB(opB, pc, jc, kc, nc, bSeg, 0);
                     bBase = 0;
                     bPanel = (long) PackedPanels.B_COLUMNS * kc;
@@ -96,9 +105,9 @@ final class GemmBlocked {
                         long b0;
                         long b1Delta;
                         long rowStep = bRow;
-                        if (bInPlace && pb == null && cols < NR) {
+                        if (bInPlace && cols < NR) {
                             // The last strip of an in-place B: pack it, so no load reads past the rows' ends.
-                            stripSeg = scratch.edge(PackedPanels.bFloats(kc, NR));
+                            stripSeg = scratch.bPanels(PackedPanels.bFloats(kc, NR));
                             PackedPanels.packB(opB, pc, jc + jr, kc, cols, stripSeg, 0);
                             b0 = 0;
                             b1Delta = VL < PackedPanels.B_COLUMNS ? VL : (long) PackedPanels.B_COLUMNS * kc;
@@ -231,7 +240,7 @@ final class GemmBlocked {
     }
 
     /** Copies (or adds) the top-left rows×cols of a tile with rows {@code width} floats apart into C. */
-    static void writeClipped(float[] tile, int width, MemorySegment c, long cIndex, int ldc, int rows, int cols,
+    private static void writeClipped(float[] tile, int width, MemorySegment c, long cIndex, int ldc, int rows, int cols,
             boolean addToC) {
         for (int r = 0; r < rows; r++) {
             long row = cIndex + (long) r * ldc;

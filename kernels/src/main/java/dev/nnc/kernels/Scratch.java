@@ -4,8 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One thread's reusable GEMM workspace: operand views and 64-byte aligned scratch memory for {@link GemmBlocked}: each segment grows to the largest size
- * asked for and is then reused, so a warmed-up GEMM allocates nothing. Not thread-safe: one per thread.
+ * One thread's reusable GEMM workspace: the operand views of the call it is running, and scratch memory for
+ * {@link GemmBlocked} that grows to the largest size asked for and is then reused, so a warmed-up GEMM allocates
+ * nothing. Not thread-safe: one per thread.
  */
 final class Scratch {
 
@@ -16,17 +17,17 @@ final class Scratch {
     final Gemm.Operand a = new Gemm.Operand();
     final Gemm.Operand b = new Gemm.Operand();
 
-    /** A tile of C for clipped write-backs: room for every micro-kernel's tile. */
-    final float[] tile = new float[Math.max(GemmBlocked.MR * GemmBlocked.NR, 4 * GemmBlocked.NR)];
+    /** A tile of C for clipped write-backs: room for the largest micro-tile (6 rows × 2 vectors; a GEMV's 4 vectors fit). */
+    final float[] tile = new float[GemmBlocked.MR * GemmBlocked.NR];
 
     private float[] aBlock = new float[0];
-    private MemorySegment packedB = MemorySegment.NULL;
-    private MemorySegment edge = MemorySegment.NULL;
+    private MemorySegment bPanels = MemorySegment.NULL;
 
     static Scratch get() {
         return PER_THREAD.get();
     }
 
+    /** A heap array of at least {@code floats} floats for a block of A. */
     float[] aBlock(int floats) {
         if (aBlock.length < floats) {
             aBlock = new float[floats];
@@ -34,22 +35,11 @@ final class Scratch {
         return aBlock;
     }
 
-    MemorySegment packedB(long floats) {
-        if (packedB.byteSize() < floats * Float.BYTES) {
-            packedB = allocate(floats);
+    /** 64-byte aligned memory of at least {@code floats} floats for B packed as panels (a block, or an edge strip). */
+    MemorySegment bPanels(long floats) {
+        if (bPanels.byteSize() < floats * Float.BYTES) {
+            bPanels = Arena.ofAuto().allocate(floats * Float.BYTES, ALIGNMENT);
         }
-        return packedB;
-    }
-
-    MemorySegment edge(long floats) {
-        if (edge.byteSize() < floats * Float.BYTES) {
-            edge = allocate(floats);
-        }
-        return edge;
-    }
-
-    /** Memory that lives as long as this thread's scratch is reachable. */
-    private static MemorySegment allocate(long floats) {
-        return Arena.ofAuto().allocate(floats * Float.BYTES, ALIGNMENT);
+        return bPanels;
     }
 }

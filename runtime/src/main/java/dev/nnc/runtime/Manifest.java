@@ -67,6 +67,7 @@ public record Manifest(
     public static final int FORMAT_VERSION = 1;
 
     private static final String ARENA_OFFSET = "arena_offset";
+    private static final String STATE_OFFSET = "state_offset";
     private static final long PACKED_ALIGNMENT = 64;
 
     /**
@@ -97,7 +98,6 @@ public record Manifest(
             return json;
         }
     }
-    private static final String STATE_OFFSET = "state_offset";
 
     public Manifest {
         Objects.requireNonNull(compilerVersion, "compilerVersion");
@@ -150,10 +150,13 @@ public record Manifest(
 
     /** Each copy names an f32 parameter of k·n elements and lies after the parameters, aligned, overlapping no other. */
     private static void checkPackedWeights(List<PackedWeight> packed, List<TensorSpec> params) {
-        long end = paramBytesOf(params);
+        long end = Safetensors.dataBytes(params);
         for (PackedWeight p : packed) {
-            TensorSpec param = params.stream().filter(s -> s.name().equals(p.param())).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("packed weight names no parameter: " + p.param()));
+            int index = TensorSpec.indexOf(params, p.param());
+            if (index < 0) {
+                throw new IllegalArgumentException("packed weight names no parameter: " + p.param());
+            }
+            TensorSpec param = params.get(index);
             if (param.dtype() != DType.F32 || param.byteSize(1) != Math.multiplyExact(Math.multiplyExact((long) p.k(), p.n()), 4L)) {
                 throw new IllegalArgumentException("packed weight " + p.param() + " is " + p.k() + "×" + p.n() + " f32, but the parameter is " + param);
             }
@@ -181,16 +184,9 @@ public record Manifest(
 
     /** The bytes the parameters take at the start of the weights' data section and of a training state: their layout's end. */
     public long paramBytes() {
-        return paramBytesOf(params);
+        return Safetensors.dataBytes(params);
     }
 
-    private static long paramBytesOf(List<TensorSpec> params) {
-        long bytes = 0;
-        for (TensorSpec p : params) {
-            bytes = Math.addExact(bytes, p.byteSize(1));
-        }
-        return bytes;
-    }
 
     /** Whether the artifact declares a training entry point. */
     public boolean hasTraining() {
@@ -375,7 +371,7 @@ public record Manifest(
                 }
             }
         }
-        long paramBytes = paramBytesOf(params);
+        long paramBytes = Safetensors.dataBytes(params);
         if (training.stateBytes() < paramBytes) {
             throw new IllegalArgumentException("training state of " + training.stateBytes() + " bytes cannot hold the " + paramBytes
                     + " bytes of parameters");

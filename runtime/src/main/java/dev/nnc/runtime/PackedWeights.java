@@ -25,18 +25,9 @@ final class PackedWeights {
         List<TensorSpec> specs = manifest.params();
         List<Long> offsets = Safetensors.layout(specs);
         for (Manifest.PackedWeight p : manifest.packedWeights()) {
-            long source = offsets.get(indexOf(specs, p.param())) / Float.BYTES;
+            long source = offsets.get(TensorSpec.indexOf(specs, p.param())) / Float.BYTES;   // the manifest checked it is there
             Gemm.packB(p.transposed(), p.k(), p.n(), target, source, p.transposed() ? p.k() : p.n(), target,
                     p.byteOffset() / Float.BYTES);
         }
-    }
-
-    private static int indexOf(List<TensorSpec> specs, String name) {
-        for (int i = 0; i < specs.size(); i++) {
-            if (specs.get(i).name().equals(name)) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("no parameter " + name);   // the manifest's constructor rules this out
     }
 }

@@ -282,6 +282,16 @@ public final class Safetensors {
         return List.copyOf(offsets);
     }
 
+    /** The bytes of the data section {@link #layout} gives {@code specs}. */
+    public static long dataBytes(List<TensorSpec> specs) {
+        long bytes = 0;
+        for (TensorSpec spec : specs) {
+            requireConcrete(spec);
+            bytes = Math.addExact(bytes, spec.byteSize(1));
+        }
+        return bytes;
+    }
+
     /**
      * Writes a safetensors file: header (padded with spaces so the data starts at a multiple of {@value #ALIGNMENT}
      * bytes from the start of these bytes), then each tensor's bytes at its {@link #layout} offset. {@code data.get(i)}

@@ -105,10 +105,9 @@ public final class Session implements AutoCloseable {
     }
 
     private static int indexOf(List<TensorSpec> specs, String name, String what) {
-        for (int i = 0; i < specs.size(); i++) {
-            if (specs.get(i).name().equals(name)) {
-                return i;
-            }
+        int i = TensorSpec.indexOf(specs, name);
+        if (i >= 0) {
+            return i;
         }
         throw new IllegalArgumentException("no " + what + " '" + name + "'; the model's " + what + "s are "
                 + specs.stream().map(TensorSpec::toString).collect(Collectors.joining(", ")));

@@ -44,6 +44,16 @@ public record TensorSpec(String name, DType dtype, long[] shape) {
         return new TensorSpec(name, dtype, shape);
     }
 
+    /** The position of the spec named {@code name} in {@code specs}, or −1 if there is none. */
+    public static int indexOf(List<TensorSpec> specs, String name) {
+        for (int i = 0; i < specs.size(); i++) {
+            if (specs.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** A copy of the shape; {@link #BATCH} marks the batch dim. */
     @Override
     public long[] shape() {

@@ -13,7 +13,6 @@ import dev.nnc.compiler.kernel.KernelProgram;
 import dev.nnc.compiler.kernel.Lowering;
 import dev.nnc.compiler.kernel.MemoryPlan;
 import dev.nnc.compiler.kernel.Operand;
-import dev.nnc.compiler.kernel.PackedWeight;
 import dev.nnc.compiler.kernel.WeightLayout;
 import dev.nnc.compiler.optim.OptimizerSpec;
 import dev.nnc.compiler.optim.Optimizers;
@@ -95,7 +94,7 @@ public final class Compiler {
         Map<String, float[]> weights = options.weights() == null ? Weights.initialize(g, options.seed()) : Weights.load(g, options.weights());
         g = Pipeline.simplify(g, options.opt());
         Map<String, Long> weightOffsets = weightOffsets(g);
-        KernelProgram kernels = Pipeline.layOut(Pipeline.optimize(Lowering.lower(g), options.opt()), options.opt(), paramBytes(g));
+        KernelProgram kernels = Pipeline.layOut(Pipeline.optimize(Lowering.lower(g), options.opt()), options.opt(), Safetensors.dataBytes(paramSpecs(g)));
         MemoryPlan plan = options.opt() == OptLevel.O2 ? MemoryPlan.planned(kernels, weightOffsets) : MemoryPlan.separate(kernels, weightOffsets);
         Optional<Training> training = hasTrainSection(ast, g.name()) ? Optional.of(training(source, ast, g, options, weightOffsets)) : Optional.empty();
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
@@ -113,7 +112,7 @@ public final class Compiler {
     public static CompiledGraph compileGraph(Graph g, OptLevel level) {
         Graph simplified = Pipeline.simplify(g, level);
         Verifier.verify(simplified);
-        KernelProgram kernels = Pipeline.layOut(Pipeline.optimize(Lowering.lower(simplified), level), level, paramBytes(simplified));
+        KernelProgram kernels = Pipeline.layOut(Pipeline.optimize(Lowering.lower(simplified), level), level, Safetensors.dataBytes(paramSpecs(simplified)));
         Map<String, Long> weightOffsets = weightOffsets(simplified);
         MemoryPlan plan = MemoryPlan.separate(kernels, weightOffsets);
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
@@ -181,13 +180,9 @@ public final class Compiler {
                 g.outputs().entrySet().stream().map(e -> spec(e.getKey(), e.getValue())).toList(),
                 g.outputs().keySet().stream().map(name -> 4 * c.plan().floatIndex(outs.get(name))).toList(),
                 params, Map.of(), 0, c.training().map(Compiler::manifestTraining).orElse(null),
-                WeightLayout.packedWeights(c.kernels()).stream().map(Compiler::manifestPacked).toList());
+                WeightLayout.packedWeights(c.kernels()));
         ArtifactWriter.write(out, manifest, Map.of(c.className(), c.classFile()), params, Weights.segments(g, c.weights()),
                 IrPrinter.print(g));
-    }
-
-    private static Manifest.PackedWeight manifestPacked(PackedWeight p) {
-        return new Manifest.PackedWeight(p.param(), p.transposed(), p.k(), p.n(), 4 * p.floatOffset());
     }
 
     /** The manifest's description of the training entry point: batch inputs, hyperparameters, outputs, state layout. */
@@ -217,13 +212,6 @@ public final class Compiler {
 
     private static List<TensorSpec> paramSpecs(Graph g) {
         return g.weights().stream().map(Param::value).map(Compiler::spec).toList();
-    }
-
-    /** The bytes the parameters take in the weights' data section. */
-    private static long paramBytes(Graph g) {
-        long bytes = 0;
-        for (TensorSpec p : paramSpecs(g)) bytes = Math.addExact(bytes, p.byteSize(1));
-        return bytes;
     }
 
     /** Where {@code weights.safetensors} will store each parameter (the same layout the writer uses). */

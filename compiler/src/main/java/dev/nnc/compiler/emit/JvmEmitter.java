@@ -175,7 +175,7 @@ public final class JvmEmitter {
                 pushOperand(g, gemm.a());
                 g.push(gemm.lda());
                 g.loadArg(WEIGHTS_ARG);
-                g.push(gemm.packedB().floatOffset());
+                g.push(gemm.packedB().byteOffset() / Float.BYTES);
                 pushOperand(g, gemm.c());
                 g.push(gemm.ldc());
                 g.push(false);

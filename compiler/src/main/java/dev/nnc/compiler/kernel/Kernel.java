@@ -2,6 +2,7 @@ package dev.nnc.compiler.kernel;
 
 import dev.nnc.compiler.ir.Dim;
 import dev.nnc.compiler.ir.Op;
+import dev.nnc.runtime.Manifest.PackedWeight;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -89,7 +90,7 @@ public sealed interface Kernel {
         @Override
         public String toString() {
             return "gemm " + (batched() ? "batch=" + batch + " " : "") + "m=" + m + " n=" + n + " k=" + k + (transA ? " aᵀ" : "")
-                    + (transB ? " bᵀ" : "") + " " + c + " = " + a + " · " + b + (packedB == null ? "" : " (packed at " + packedB.floatOffset() + ")")
+                    + (transB ? " bᵀ" : "") + " " + c + " = " + a + " · " + b + (packedB == null ? "" : " (packed at byte " + packedB.byteOffset() + ")")
                     + (epilogue == null ? "" : " then " + epilogue);
         }
     }

@@ -19,6 +19,7 @@ import dev.nnc.compiler.ir.TensorType;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.kernels.Gemm;
 import dev.nnc.runtime.CompiledModel;
+import dev.nnc.runtime.Manifest.PackedWeight;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -150,14 +151,14 @@ class FusionPropertyTest {
             long weightBytes = 64;
             for (Param p : c.graph().weights()) weightBytes = Math.max(weightBytes, c.weightOffsets().get(p.name()) + 4 * p.value().shape().numel(1));
             List<PackedWeight> packed = WeightLayout.packedWeights(c.kernels());
-            for (PackedWeight p : packed) weightBytes = Math.max(weightBytes, 4 * (p.floatOffset() + p.floats()));
+            for (PackedWeight p : packed) weightBytes = Math.max(weightBytes, p.byteOffset() + p.byteSize());
             MemorySegment weights = arena.allocate(weightBytes, 64);
             for (Param p : c.graph().weights()) {
                 MemorySegment.copy(params.get(p.name()).toFloats(), 0, weights, ValueLayout.JAVA_FLOAT, c.weightOffsets().get(p.name()), (int) p.value().shape().numel(1));
             }
             for (PackedWeight p : packed) {   // as the loader does
                 Gemm.packB(p.transposed(), p.k(), p.n(), weights, c.weightOffsets().get(p.param()) / 4, p.transposed() ? p.k() : p.n(),
-                        weights, p.floatOffset());
+                        weights, p.byteOffset() / 4);
             }
             c.kernels().inputs().forEach((name, o) -> {
                 float[] data = inputs.get(name).toFloats();
