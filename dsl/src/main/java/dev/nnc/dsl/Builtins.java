@@ -49,6 +49,7 @@ public final class Builtins {
             layer("sigmoid", "1 / (1 + exp(-x))"),
             layer("tanh", "hyperbolic tangent"),
             layer("gelu", "Gaussian error linear unit"),
+            layer("softplus", "log(1 + exp(x)), a smooth relu"),
             layer("softmax", "exp(x) / sum(exp(x)) along an axis", constant("axis", INT, integer(-1))),
             layer("dropout", "zeroes each element with probability p while training (scaling the rest by 1/(1-p)); identity otherwise",
                     constant("p", FLOAT, real(0.5))),

@@ -90,7 +90,7 @@ class CallBindingTest {
     @Test
     void catalogDescribesEverySignature() {
         assertEquals(List.of("dense", "conv2d", "maxpool", "avgpool", "flatten", "reshape", "matmul", "relu",
-                "sigmoid", "tanh", "gelu", "softmax", "dropout", "batchnorm", "layernorm", "embedding", "transpose", "slice",
+                "sigmoid", "tanh", "gelu", "softplus", "softmax", "dropout", "batchnorm", "layernorm", "embedding", "transpose", "slice",
                 "concat", "attention", "conv_transpose2d", "rnn", "lstm"), Builtins.all().stream().map(Signature::name).toList());
         assertEquals("maxpool(x: tensor, kernel: int, stride: int = kernel, pad: int = 0)",
                 Builtins.lookup("maxpool").orElseThrow().describe());

@@ -112,6 +112,7 @@ public final class Autodiff {
                     case LOG -> div(gy, x);                                                      // g / x
                     case SQRT -> div(gy, mul(constant(2), y));                                   // g / (2√x)
                     case ABS -> mul(gy, unary(UnaryKind.SIGN, x));                               // g·sign(x)
+                    case SOFTPLUS -> mul(gy, unary(UnaryKind.SIGMOID, x));                       // g·σ(x)
                     case STEP, SIGN -> null;                                                     // piecewise constant
                     case GELU_GRAD -> throw unsupported(op);
                 });

@@ -51,6 +51,7 @@ final class Layers {
             case "sigmoid" -> unary(Op.UnaryKind.SIGMOID);
             case "tanh" -> unary(Op.UnaryKind.TANH);
             case "gelu" -> unary(Op.UnaryKind.GELU);
+            case "softplus" -> unary(Op.UnaryKind.SOFTPLUS);
             case "softmax" -> softmax();
             case "dropout" -> dropout();
             case "batchnorm" -> batchnorm();

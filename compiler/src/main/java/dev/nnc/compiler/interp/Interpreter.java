@@ -123,6 +123,7 @@ public final class Interpreter {
             case ABS -> Math.abs(x);
             case SIGN -> Math.signum(x);
             case GELU_GRAD -> MathFns.geluGradExact(x);
+            case SOFTPLUS -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
         };
     }
 

@@ -58,7 +58,9 @@ public sealed interface Op
         /** −1, 0 or 1. */
         SIGN,
         /** d/dx gelu(x) = Φ(x) + x·φ(x). */
-        GELU_GRAD;
+        GELU_GRAD,
+        /** log(1 + eˣ), a smooth relu. */
+        SOFTPLUS;
 
         public String mnemonic() {
             return name().toLowerCase(Locale.ROOT);

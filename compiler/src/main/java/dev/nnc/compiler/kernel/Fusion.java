@@ -54,8 +54,8 @@ public final class Fusion {
         program.outputs().forEach((name, o) -> outputs.put(name, rename(o)));
         Set<Buffer> used = new HashSet<>();
         for (Kernel k : kernels) {
-            used.addAll(KernelAccess.reads(k));
-            used.addAll(KernelAccess.writes(k));
+            used.addAll(k.reads());
+            used.addAll(k.writes());
         }
         program.inputs().values().forEach(o -> used.add(o.buffer()));
         outputs.values().forEach(o -> used.add(o.buffer()));
@@ -67,26 +67,26 @@ public final class Fusion {
     // ---- rule 1: inline a loop into its readers ----------------------------------------------------
 
     private boolean inline(int p) {
-        if (!(kernels.get(p) instanceof Kernel.Loop producer) || hasReduce(producer.value())) return false;
+        if (!(kernels.get(p) instanceof Kernel.Loop producer) || LoopExprs.reduction(producer.value()) != null) return false;
         Buffer target = producer.out().buffer();
         if (producer.out().offset() != 0 || !contiguous(producer) || target.memory() != Buffer.Memory.ARENA) return false;
         if (isInterface(target) || producer.dims().isEmpty()) return false;
         List<Integer> readers = new ArrayList<>();
         for (int c = p + 1; c < kernels.size(); c++) {
             Kernel k = kernels.get(c);
-            if (KernelAccess.reads(k).contains(target)) {
+            if (k.reads().contains(target)) {
                 if (!(k instanceof Kernel.Loop)) return false;           // a library call needs it in memory
                 readers.add(c);
             }
-            if (KernelAccess.writes(k).contains(target)) break;         // a later writer starts a new value
+            if (k.writes().contains(target)) break;         // a later writer starts a new value
         }
         if (readers.isEmpty() || (readers.size() > 1 && ops(producer.value()) > CHEAP_OPS)) return false;
-        Set<Buffer> producerReads = KernelAccess.reads(producer);
+        Set<Buffer> producerReads = producer.reads();
         List<Kernel.Loop> fused = new ArrayList<>();
         for (int c : readers) {
             Kernel.Loop consumer = (Kernel.Loop) kernels.get(c);
             for (int between = p + 1; between < c; between++) {
-                if (!disjoint(KernelAccess.writes(kernels.get(between)), producerReads)) return false;
+                if (!disjoint(kernels.get(between).writes(), producerReads)) return false;
             }
             LoopExpr value = substitute(consumer.value(), producer, consumer.dims(), null);
             if (value == null || !safeInPlace(consumer, value, producerReads)) return false;
@@ -151,7 +151,7 @@ public final class Fusion {
             if (map[d] < 0) return null;
         }
         for (int e = 0; e < readStrides.length; e++) if (readStrides[e] != 0 && !used[e]) return null;
-        return KernelAccess.restride(producer.value(), strides -> {
+        return LoopExprs.restride(producer.value(), strides -> {
             long[] mapped = new long[readStrides.length];
             for (int d = 0; d < dims.size(); d++) if (map[d] >= 0) mapped[map[d]] += strides[d];
             return mapped;
@@ -170,7 +170,7 @@ public final class Fusion {
             case LoopExpr.Load l -> !l.src().buffer().equals(buffer) || (l.src().offset() == offset && Arrays.equals(l.strides(), strides));
             case LoopExpr.Unary u -> readsOnlyAt(u.x(), buffer, offset, strides);
             case LoopExpr.Binary b -> readsOnlyAt(b.a(), buffer, offset, strides) && readsOnlyAt(b.b(), buffer, offset, strides);
-            case LoopExpr.Reduce r -> !KernelAccess.loadsBuffer(r.body(), buffer);
+            case LoopExpr.Reduce r -> !LoopExprs.loadsBuffer(r.body(), buffer);
             case LoopExpr.Const c -> true;
             case LoopExpr.DimValue d -> true;
         };
@@ -179,34 +179,21 @@ public final class Fusion {
     // ---- rule 2: elementwise consumers as GEMM / convolution epilogues -------------------------------
 
     private boolean epilogue(int p) {
-        Kernel k = kernels.get(p);
-        Operand result;
-        List<Dim> dims;
-        switch (k) {
-            case Kernel.Gemm g when g.epilogue() == null && !g.batched() && g.ldc() == g.n().factor() && !g.n().batch() -> {
-                result = g.c();
-                dims = List.of(g.m(), g.n());
-            }
-            case Kernel.Conv c when c.epilogue() == null -> {
-                result = c.y();
-                long oh = (c.h() + 2L * c.padH() - c.kh()) / c.strideH() + 1;
-                long ow = (c.w() + 2L * c.padW() - c.kw()) / c.strideW() + 1;
-                dims = List.of(c.n(), Dim.of(c.k()), Dim.of(oh), Dim.of(ow));
-            }
-            default -> {
-                return false;
-            }
-        }
+        if (!(kernels.get(p) instanceof Kernel.Call k) || k.epilogue() != null) return false;
+        LibraryCall.EpilogueTarget target = k.call().epilogueTarget();
+        if (target == null) return false;
+        Operand result = target.out();
+        List<Dim> dims = target.dims();
         Buffer buffer = result.buffer();
         if (result.offset() != 0 || isInterface(buffer)) return false;
         int reader = -1;
         for (int c = p + 1; c < kernels.size(); c++) {
-            if (KernelAccess.reads(kernels.get(c)).contains(buffer)) {
+            if (kernels.get(c).reads().contains(buffer)) {
                 if (reader >= 0) return false;
                 reader = c;
             }
         }
-        if (reader < 0 || !(kernels.get(reader) instanceof Kernel.Loop consumer) || hasReduce(consumer.value())) return false;
+        if (reader < 0 || !(kernels.get(reader) instanceof Kernel.Loop consumer) || LoopExprs.reduction(consumer.value()) != null) return false;
         long[] strides = contiguousStrides(dims);
         Buffer out = consumer.out().buffer();
         if (!consumer.dims().equals(dims) || !Arrays.equals(consumer.outStrides(), strides) || consumer.out().offset() != 0
@@ -215,17 +202,13 @@ public final class Fusion {
             return false;
         }
         for (int between = p + 1; between < reader; between++) {
-            Set<Buffer> touched = new HashSet<>(KernelAccess.writes(kernels.get(between)));
-            touched.addAll(KernelAccess.reads(kernels.get(between)));
-            if (touched.contains(out) || !disjoint(KernelAccess.writes(kernels.get(between)), KernelAccess.reads(consumer))) return false;
+            Set<Buffer> touched = new HashSet<>(kernels.get(between).writes());
+            touched.addAll(kernels.get(between).reads());
+            if (touched.contains(out) || !disjoint(kernels.get(between).writes(), consumer.reads())) return false;
         }
         Kernel.Loop inPlace = new Kernel.Loop(consumer.computes(), dims, result, strides, consumer.value());
         List<String> computes = concat(k.computes(), consumer.computes());
-        kernels.set(p, switch (k) {
-            case Kernel.Gemm g -> g.withEpilogue(computes, inPlace);
-            case Kernel.Conv c -> c.withEpilogue(computes, inPlace);
-            default -> throw new IllegalStateException("not a library call with an epilogue: " + k);
-        });
+        kernels.set(p, k.withEpilogue(computes, inPlace));
         kernels.remove(reader);
         renameEverywhere(out, buffer);
         return true;
@@ -235,7 +218,7 @@ public final class Fusion {
     private void renameEverywhere(Buffer from, Buffer to) {
         renamed.put(from, to);
         for (int i = 0; i < kernels.size(); i++) {
-            kernels.set(i, KernelAccess.rename(kernels.get(i), o -> o.buffer().equals(from) ? new Operand(to, o.offset()) : o));
+            kernels.set(i, kernels.get(i).withOperands(o -> o.buffer().equals(from) ? new Operand(to, o.offset()) : o));
         }
     }
 
@@ -266,17 +249,6 @@ public final class Fusion {
             acc *= dims.get(i).factor();
         }
         return s;
-    }
-
-    private static boolean hasReduce(LoopExpr e) {
-        return switch (e) {
-            case LoopExpr.Reduce r -> true;
-            case LoopExpr.Unary u -> hasReduce(u.x());
-            case LoopExpr.Binary b -> hasReduce(b.a()) || hasReduce(b.b());
-            case LoopExpr.Load l -> false;
-            case LoopExpr.Const c -> false;
-            case LoopExpr.DimValue d -> false;
-        };
     }
 
     private static int ops(LoopExpr e) {

@@ -71,9 +71,9 @@ public final class Liveness {
             last.put(id, 0);
         }
         for (int step = 0; step < program.kernels().size(); step++) {
-            for (Operand o : operands(program.kernels().get(step))) {
-                first.putIfAbsent(o.buffer().id(), step);
-                last.put(o.buffer().id(), step);
+            for (Use u : program.kernels().get(step).uses()) {
+                first.putIfAbsent(u.operand().buffer().id(), step);
+                last.put(u.operand().buffer().id(), step);
             }
         }
         for (int id : outputs) {
@@ -101,46 +101,6 @@ public final class Liveness {
         return new Lifetimes(lifetimes, inPlace);
     }
 
-    /** Every operand {@code kernel} reads or writes, including the loads inside a loop's expression. */
-    public static List<Operand> operands(Kernel kernel) {
-        return switch (kernel) {
-            case Kernel.Loop l -> loopOperands(l);
-            case Kernel.Gemm g -> withEpilogue(List.of(g.a(), g.b(), g.c()), g.epilogue());
-            case Kernel.Conv c -> withEpilogue(List.of(c.x(), c.weight(), c.y(), c.scratch()), c.epilogue());
-            case Kernel.Pool p -> List.of(p.x(), p.y());
-            case Kernel.ConvInputGrad c -> List.of(c.dy(), c.weight(), c.dx(), c.scratch());
-            case Kernel.ConvWeightGrad c -> List.of(c.x(), c.dy(), c.dw(), c.scratch());
-            case Kernel.PoolGrad p -> List.of(p.x(), p.dy(), p.dx());
-            case Kernel.OneHot o -> List.of(o.labels(), o.out());
-            case Kernel.Uniform u -> List.of(u.seed(), u.out());
-            case Kernel.CausalMask m -> List.of(m.out());
-            case Kernel.RecurrentForward f -> present(f.x(), f.wIh(), f.wHh(), f.bIh(), f.bHh(), f.y(), f.cells());
-            case Kernel.RecurrentBackward b -> present(b.x(), b.wIh(), b.wHh(), b.bIh(), b.bHh(), b.y(), b.cells(), b.dy(), b.dx(), b.dW(), b.scratch());
-        };
-    }
-
-    /** The operands that are there (an RNN has no cell states). */
-    private static List<Operand> present(Operand... operands) {
-        List<Operand> all = new ArrayList<>();
-        for (Operand o : operands) if (o != null) all.add(o);
-        return all;
-    }
-
-    private static List<Operand> loopOperands(Kernel.Loop loop) {
-        List<Operand> all = new ArrayList<>();
-        all.add(loop.out());
-        for (Load load : loads(loop.value(), false)) all.add(load.load().src());
-        return all;
-    }
-
-    /** A library call's operands and, when it has one, those of the elementwise epilogue it runs after. */
-    private static List<Operand> withEpilogue(List<Operand> call, Kernel.Loop epilogue) {
-        if (epilogue == null) return call;
-        List<Operand> all = new ArrayList<>(call);
-        all.addAll(loopOperands(epilogue));
-        return all;
-    }
-
     /**
      * The buffers, other than its output, that {@code loop} reads only element for element: every load of them is
      * outside a reduction, starts where the output starts and has exactly the output's strides, so each element is
@@ -151,7 +111,7 @@ public final class Liveness {
         Set<Integer> disqualified = new HashSet<>();
         disqualified.add(loop.out().buffer().id());
         long[] outStrides = loop.outStrides();
-        for (Load l : loads(loop.value(), false)) {
+        for (LoopExprs.Site l : LoopExprs.sites(loop.value())) {
             Operand src = l.load().src();
             int id = src.buffer().id();
             boolean pointwise = !l.inReduction() && src.offset() == loop.out().offset() && Arrays.equals(l.load().strides(), outStrides);
@@ -160,24 +120,6 @@ public final class Liveness {
         }
         disqualified.forEach(candidates::remove);
         return List.copyOf(candidates.values());
-    }
-
-    /** A load in a loop expression, and whether it sits inside the expression's reduction. */
-    private record Load(LoopExpr.Load load, boolean inReduction) {}
-
-    private static List<Load> loads(LoopExpr e, boolean inReduction) {
-        return switch (e) {
-            case LoopExpr.Load l -> List.of(new Load(l, inReduction));
-            case LoopExpr.DimValue d -> List.of();
-            case LoopExpr.Const c -> List.of();
-            case LoopExpr.Unary u -> loads(u.x(), inReduction);
-            case LoopExpr.Binary b -> {
-                List<Load> all = new ArrayList<>(loads(b.a(), inReduction));
-                all.addAll(loads(b.b(), inReduction));
-                yield all;
-            }
-            case LoopExpr.Reduce r -> loads(r.body(), true);
-        };
     }
 
     private static Set<Integer> ids(Iterable<Operand> operands) {

@@ -7,7 +7,6 @@ import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.Value;
-import dev.nnc.kernels.Conv;
 import dev.nnc.kernels.Recurrent;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,39 +89,34 @@ public final class Lowering {
             case Op.Broadcast b -> elementwise(out, read(b.x(), out.shape()));
             case Op.OneHot o -> {
                 Operand y = arenaFor(out);
-                kernels.add(new Kernel.OneHot(computes, size(o.labels().shape()), o.classes(), placed.get(o.labels()), y));
+                call(computes, new LibraryCall.OneHot(size(o.labels().shape()), o.classes(), placed.get(o.labels()), y));
                 placed.put(out, y);
             }
             case Op.RandomUniform r -> {
                 Operand y = arenaFor(out);
-                kernels.add(new Kernel.Uniform(computes, size(out.shape()), placed.get(r.seed()), r.stream(), y));
+                call(computes, new LibraryCall.Uniform(size(out.shape()), placed.get(r.seed()), r.stream(), y));
                 placed.put(out, y);
             }
             case Op.Conv2dInputGrad c -> {
-                Shape x = c.inputShape();
                 Shape w = c.weight().shape();
-                int ch = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3), kh = (int) w.size(2), kw = (int) w.size(3);
-                Operand scratch = scratch(out, Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW()));
+                Window window = window(c.inputShape(), (int) w.size(2), (int) w.size(3), c.strideH(), c.strideW(), c.padH(), c.padW());
+                Operand scratch = scratch(out, window.convScratchFloats());
                 Operand dx = arenaFor(out);
-                kernels.add(new Kernel.ConvInputGrad(computes, x.dim(0), ch, h, wd, (int) w.size(0), kh, kw, c.strideH(), c.strideW(),
-                        c.padH(), c.padW(), placed.get(c.dy()), placed.get(c.weight()), dx, scratch));
+                call(computes, new LibraryCall.Conv2dInputGrad(window, (int) w.size(0), placed.get(c.dy()), placed.get(c.weight()), dx, scratch));
                 placed.put(out, dx);
             }
             case Op.Conv2dWeightGrad c -> {
-                Shape x = c.x().shape();
                 Shape w = c.weightShape();
-                int ch = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3), kh = (int) w.size(2), kw = (int) w.size(3);
-                Operand scratch = scratch(out, Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW()));
+                Window window = window(c.x().shape(), (int) w.size(2), (int) w.size(3), c.strideH(), c.strideW(), c.padH(), c.padW());
+                Operand scratch = scratch(out, window.convScratchFloats());
                 Operand dw = arenaFor(out);
-                kernels.add(new Kernel.ConvWeightGrad(computes, x.dim(0), ch, h, wd, (int) w.size(0), kh, kw, c.strideH(), c.strideW(),
-                        c.padH(), c.padW(), placed.get(c.x()), placed.get(c.dy()), dw, scratch));
+                call(computes, new LibraryCall.Conv2dWeightGrad(window, (int) w.size(0), placed.get(c.x()), placed.get(c.dy()), dw, scratch));
                 placed.put(out, dw);
             }
             case Op.Pool2dGrad p -> {
-                Shape x = p.x().shape();
+                Window window = window(p.x().shape(), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
                 Operand dx = arenaFor(out);
-                kernels.add(new Kernel.PoolGrad(computes, p.kind(), x.dim(0), (int) x.size(1), (int) x.size(2), (int) x.size(3),
-                        p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), placed.get(p.x()), placed.get(p.dy()), dx));
+                call(computes, new LibraryCall.Pool2dGrad(p.kind(), window, placed.get(p.x()), placed.get(p.dy()), dx));
                 placed.put(out, dx);
             }
             case Op.Reshape r -> placed.put(out, placed.get(r.x()));
@@ -149,14 +143,14 @@ public final class Lowering {
                 Operand c = arenaFor(out);
                 long matrixA = a.dim(r - 2).factor() * a.dim(r - 1).factor();
                 long matrixB = b.dim(r - 2).factor() * b.dim(r - 1).factor();
-                kernels.add(new Kernel.Gemm(computes, m.transA(), m.transB(), batch, rows, cols, inner,
+                call(computes, new LibraryCall.Gemm(m.transA(), m.transB(), batch, rows, cols, inner,
                         placed.get(m.a()), (int) a.dim(r - 1).factor(), matrixA, placed.get(m.b()), (int) b.dim(r - 1).factor(), matrixB,
-                        c, (int) cols.factor(), rows.factor() * cols.factor(), null));
+                        c, (int) cols.factor(), rows.factor() * cols.factor(), false, null));
                 placed.put(out, c);
             }
             case Op.CausalMask mask -> {
                 Operand o = arenaFor(out);
-                kernels.add(new Kernel.CausalMask(computes, mask.n(), o));
+                call(computes, new LibraryCall.CausalMask(mask.n(), o));
                 placed.put(out, o);
             }
             case Op.Recurrent r -> {
@@ -164,7 +158,7 @@ public final class Lowering {
                 int t = (int) x.size(1), f = (int) x.size(2), h = (int) r.wHh().shape().size(1);
                 Operand result = arenaFor(out);
                 Operand other = r.kind() == Op.RecurrentKind.LSTM ? scratchLike(out) : null;    // the states this op does not return
-                kernels.add(new Kernel.RecurrentForward(computes, r.kind(), x.dim(0), t, f, h, placed.get(r.x()), placed.get(r.wIh()),
+                call(computes, new LibraryCall.RecurrentForward(r.kind(), x.dim(0), t, f, h, placed.get(r.x()), placed.get(r.wIh()),
                         placed.get(r.wHh()), placed.get(r.bIh()), placed.get(r.bHh()), r.cells() ? other : result, r.cells() ? result : other));
                 placed.put(out, result);
             }
@@ -177,7 +171,7 @@ public final class Lowering {
                 // the kernel writes both gradients; the one this op does not return goes to scratch
                 Operand dx = g.weights() ? scratchLike(g.x()) : result;
                 Operand dW = g.weights() ? result : scratch(out, packedSize(g));
-                kernels.add(new Kernel.RecurrentBackward(computes, g.kind(), x.dim(0), t, f, h, placed.get(g.x()), placed.get(g.wIh()),
+                call(computes, new LibraryCall.RecurrentBackward(g.kind(), x.dim(0), t, f, h, placed.get(g.x()), placed.get(g.wIh()),
                         placed.get(g.wHh()), placed.get(g.bIh()), placed.get(g.bHh()), placed.get(g.y()),
                         g.cells() == null ? null : placed.get(g.cells()), placed.get(g.dy()), dx, dW, scratch));
                 placed.put(out, result);
@@ -205,23 +199,29 @@ public final class Lowering {
                 placed.put(out, o);
             }
             case Op.Conv2d c -> {
-                Shape x = c.x().shape();
                 Shape w = c.weight().shape();
-                int ch = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3), kh = (int) w.size(2), kw = (int) w.size(3);
-                Operand scratch = scratch(out, Conv.scratchFloats(ch, h, wd, kh, kw, c.strideH(), c.strideW(), c.padH(), c.padW()));
+                Window window = window(c.x().shape(), (int) w.size(2), (int) w.size(3), c.strideH(), c.strideW(), c.padH(), c.padW());
+                Operand scratch = scratch(out, window.convScratchFloats());
                 Operand y = arenaFor(out);
-                kernels.add(new Kernel.Conv(computes, x.dim(0), ch, h, wd, (int) w.size(0), kh, kw, c.strideH(), c.strideW(),
-                        c.padH(), c.padW(), placed.get(c.x()), placed.get(c.weight()), y, scratch, null));
+                call(computes, new LibraryCall.Conv2d(window, (int) w.size(0), placed.get(c.x()), placed.get(c.weight()), y, scratch));
                 placed.put(out, y);
             }
             case Op.Pool2d p -> {
-                Shape x = p.x().shape();
+                Window window = window(p.x().shape(), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
                 Operand y = arenaFor(out);
-                kernels.add(new Kernel.Pool(computes, p.kind(), x.dim(0), (int) x.size(1), (int) x.size(2), (int) x.size(3),
-                        p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), placed.get(p.x()), y));
+                call(computes, new LibraryCall.Pool2d(p.kind(), window, placed.get(p.x()), y));
                 placed.put(out, y);
             }
         }
+    }
+
+    private void call(List<String> computes, LibraryCall call) {
+        kernels.add(new Kernel.Call(computes, call));
+    }
+
+    /** The window geometry of a sliding-window op over the NCHW images {@code x}. */
+    private static Window window(Shape x, int kh, int kw, int strideH, int strideW, int padH, int padW) {
+        return new Window(x.dim(0), (int) x.size(1), (int) x.size(2), (int) x.size(3), kh, kw, strideH, strideW, padH, padW);
     }
 
     private void elementwise(Value out, LoopExpr value) {

@@ -38,7 +38,7 @@ public final class WeightLayout {
         List<Kernel> kernels = new ArrayList<>();
         for (Kernel kernel : program.kernels()) {
             switch (kernel) {
-                case Kernel.Gemm g when packable(g, paramOf) -> {
+                case Kernel.Call c when c.call() instanceof LibraryCall.Gemm g && packable(g, paramOf) -> {
                     Key key = new Key(paramOf.get(g.b().buffer()), g.transB());
                     PackedWeight packed = copies.get(key);
                     if (packed == null) {
@@ -46,7 +46,7 @@ public final class WeightLayout {
                         copies.put(key, packed);
                         next = align(next + packed.byteSize());
                     }
-                    kernels.add(g.withPackedB(packed));
+                    kernels.add(c.withCall(g.withPackedB(packed)));
                 }
                 default -> kernels.add(kernel);   // only a GEMM reads a weight in a layout worth preparing
             }
@@ -60,7 +60,8 @@ public final class WeightLayout {
         Map<Long, PackedWeight> byOffset = new TreeMap<>();
         for (Kernel kernel : program.kernels()) {
             switch (kernel) {
-                case Kernel.Gemm g when g.packedB() != null -> byOffset.putIfAbsent(g.packedB().byteOffset(), g.packedB());
+                case Kernel.Call c when c.call() instanceof LibraryCall.Gemm g && g.packedB() != null ->
+                        byOffset.putIfAbsent(g.packedB().byteOffset(), g.packedB());
                 default -> { }
             }
         }
@@ -68,7 +69,7 @@ public final class WeightLayout {
     }
 
     /** B is one whole parameter, dense as a k×n (or n×k) matrix, and the product is not batched. */
-    private static boolean packable(Kernel.Gemm g, Map<Buffer, String> paramOf) {
+    private static boolean packable(LibraryCall.Gemm g, Map<Buffer, String> paramOf) {
         Buffer b = g.b().buffer();
         if (!paramOf.containsKey(b) || g.b().offset() != 0 || g.batched() || g.n().batch() || g.k().batch() || g.packedB() != null) {
             return false;

@@ -78,11 +78,11 @@ class VectorLoopTest {
         if (n >= 4 && !fused) {
             assertVectorized(program, Kernel.Loop::toString, "exp(");
             assertVectorized(program, Kernel.Loop::toString, "sigmoid(");
-            assertTrue(loops(program).stream().filter(l -> l.toString().contains("gelu(")).allMatch(l -> JvmEmitter.lanes(l) == JvmEmitter.Lanes.NONE),
+            assertTrue(loops(program).stream().filter(l -> l.toString().contains("gelu(")).allMatch(l -> LoopEmitter.lanes(l) == LoopEmitter.Lanes.NONE),
                     "gelu has no vector form, so its kernel must stay scalar");
         }
         if (n == 1) {
-            assertTrue(loops(program).stream().allMatch(l -> JvmEmitter.lanes(l) == JvmEmitter.Lanes.NONE), "a 1-wide dimension stays scalar");
+            assertTrue(loops(program).stream().allMatch(l -> LoopEmitter.lanes(l) == LoopEmitter.Lanes.NONE), "a 1-wide dimension stays scalar");
         }
         checkAgainstInterpreter(g, program, n);
     }
@@ -135,8 +135,8 @@ class VectorLoopTest {
         Graph g = b.build();
         KernelProgram program = program(g, fused);
         if (n >= 4 && !fused) {
-            assertTrue(loops(program).stream().anyMatch(l -> JvmEmitter.lanes(l) == JvmEmitter.Lanes.REDUCTION), "a row reduction uses lanes over the reduced index");
-            assertTrue(loops(program).stream().anyMatch(l -> l.toString().contains("reduce_") && JvmEmitter.lanes(l) == JvmEmitter.Lanes.INNER_LOOP),
+            assertTrue(loops(program).stream().anyMatch(l -> LoopEmitter.lanes(l) == LoopEmitter.Lanes.REDUCTION), "a row reduction uses lanes over the reduced index");
+            assertTrue(loops(program).stream().anyMatch(l -> l.toString().contains("reduce_") && LoopEmitter.lanes(l) == LoopEmitter.Lanes.INNER_LOOP),
                     "a column reduction uses one accumulator per lane");
         }
         checkAgainstInterpreter(g, program, n);
@@ -164,7 +164,7 @@ class VectorLoopTest {
     private static void assertVectorized(KernelProgram program, Function<Kernel.Loop, String> text, String marker) {
         List<Kernel.Loop> matching = loops(program).stream().filter(l -> text.apply(l).contains(marker)).toList();
         assertTrue(!matching.isEmpty(), "no kernel computes " + marker);
-        for (Kernel.Loop l : matching) assertEquals(JvmEmitter.Lanes.INNER_LOOP, JvmEmitter.lanes(l), "not vectorized: " + l);
+        for (Kernel.Loop l : matching) assertEquals(LoopEmitter.Lanes.INNER_LOOP, LoopEmitter.lanes(l), "not vectorized: " + l);
     }
 
     /** Emits, verifies, loads and runs {@code program} at the maximum batch and at batch 2, comparing every output. */

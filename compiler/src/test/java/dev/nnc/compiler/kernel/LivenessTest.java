@@ -39,8 +39,8 @@ class LivenessTest {
      */
     private KernelProgram program() {
         List<Kernel> kernels = List.of(
-                new Kernel.Gemm(List.of("h"), false, false, Dim.batch(1), Dim.of(4), Dim.of(4),
-                        new Operand(x, 0), 4, new Operand(w, 0), 4, new Operand(h, 0), 4, null),
+                new Kernel.Call(List.of("h"), new LibraryCall.Gemm(false, false, Dim.batch(1), Dim.of(4), Dim.of(4),
+                        new Operand(x, 0), 4, new Operand(w, 0), 4, new Operand(h, 0), 4)),
                 loop(r, new LoopExpr.Unary(Op.UnaryKind.RELU, load(h, 4, 1))),
                 new Kernel.Loop(List.of("s"), List.of(Dim.batch(1)), new Operand(s, 0), new long[] {1},
                         new LoopExpr.Reduce(Op.ReduceKind.SUM, Dim.of(4), load(r, 4, 1))),
@@ -108,8 +108,8 @@ class LivenessTest {
         Buffer scratch = new Buffer(3, "conv scratch", Buffer.Memory.ARENA, Dim.of(36));
         Buffer out = new Buffer(4, "out", Buffer.Memory.ARENA, Dim.batch(4));
         List<Kernel> kernels = List.of(
-                new Kernel.Conv(List.of("conv"), Dim.batch(1), 1, 4, 4, 1, 3, 3, 1, 1, 0, 0,
-                        new Operand(image, 0), new Operand(kernel, 0), new Operand(conv, 0), new Operand(scratch, 0), null),
+                new Kernel.Call(List.of("conv"), new LibraryCall.Conv2d(new Window(Dim.batch(1), 1, 4, 4, 3, 3, 1, 1, 0, 0), 1,
+                        new Operand(image, 0), new Operand(kernel, 0), new Operand(conv, 0), new Operand(scratch, 0))),
                 loop(out, new LoopExpr.Unary(Op.UnaryKind.RELU, load(conv, 4, 1))));
         KernelProgram p = new KernelProgram("conv", MAX_BATCH, List.of(image, kernel, conv, scratch, out), kernels,
                 Map.of("image", new Operand(image, 0)), Map.of("out", new Operand(out, 0)), Map.of("k", kernel));
