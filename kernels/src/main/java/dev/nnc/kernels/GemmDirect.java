@@ -117,7 +117,11 @@ final class GemmDirect {
             s0 = FloatVector.fromMemorySegment(SPECIES, x, xb + o, ORDER)
                     .fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o, ORDER), s0);
         }
-        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        FloatVector sum = s0.add(s1).add(s2.add(s3));
+        float s = 0f;
+        for (int lane = 0; lane < VL; lane++) {
+            s += sum.lane(lane);    // in lane order: reduceLanes' order is unspecified and differs between JIT tiers
+        }
         for (; p < k; p++) {
             s = Math.fma(x.getAtIndex(JAVA_FLOAT_UNALIGNED, xi + p), y.getAtIndex(JAVA_FLOAT_UNALIGNED, yi + p), s);
         }

@@ -1,7 +1,8 @@
 package dev.nnc.kernels;
 
 /**
- * Scalar activation helpers that generated elementwise loops call: sigmoid, exact GELU, its derivative and erf.
+ * Scalar helpers that generated elementwise loops call: comparisons, exact GELU, its derivative and erf (computed in
+ * double with {@code StrictMath}, whose results are the same on every JVM and in every compilation tier).
  *
  * <p>All methods are pure functions of their argument and safe to call from any thread.
  */
@@ -60,15 +61,6 @@ public final class MathFns {
         return a < b ? 1f : 0f;
     }
 
-    /** The logistic function 1 / (1 + e^−x), evaluated so that no intermediate overflows. */
-    public static float sigmoid(float x) {
-        if (x >= 0f) {
-            return (float) (1.0 / (1.0 + Math.exp(-x)));
-        }
-        double e = Math.exp(x);
-        return (float) (e / (1.0 + e));
-    }
-
     /** Exact GELU x·Φ(x) = 0.5·x·(1 + erf(x/√2)), as PyTorch's default {@code nn.GELU()}. */
     public static float gelu(float x) {
         return (float) geluExact(x);
@@ -90,7 +82,7 @@ public final class MathFns {
      */
     public static double geluGradExact(double x) {
         double cdf = 0.5 * (1.0 + erf(x * INV_SQRT2));
-        double density = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+        double density = INV_SQRT_2PI * StrictMath.exp(-0.5 * x * x);
         return density == 0.0 ? cdf : cdf + x * density;
     }
 
@@ -144,6 +136,6 @@ public final class MathFns {
     private static double expMinusSquare(double y) {
         double head = Math.floor(y * 16.0) / 16.0;
         double rest = (y - head) * (y + head);
-        return Math.exp(-head * head) * Math.exp(-rest);
+        return StrictMath.exp(-head * head) * StrictMath.exp(-rest);
     }
 }

@@ -64,7 +64,7 @@ public final class Recurrent {
                 long row = step + (long) b * yLd;
                 for (int j = 0; j < h; j++) {
                     float pre = get(y, row + j) + get(bIh, bIhOff + j) + get(bHh, bHhOff + j);
-                    set(y, row + j, (float) Math.tanh(pre));
+                    set(y, row + j, FloatMath.tanh(pre));
                 }
             }
         }
@@ -132,14 +132,14 @@ public final class Recurrent {
                 long gateRow = (long) b * gatesWidth;
                 long row = step + (long) b * yLd;
                 for (int j = 0; j < h; j++) {
-                    float in = MathFns.sigmoid(gate(gates, gateRow, bIh, bIhOff, bHh, bHhOff, j));
-                    float forget = MathFns.sigmoid(gate(gates, gateRow, bIh, bIhOff, bHh, bHhOff, h + j));
-                    float candidate = (float) Math.tanh(gate(gates, gateRow, bIh, bIhOff, bHh, bHhOff, 2 * h + j));
-                    float out = MathFns.sigmoid(gate(gates, gateRow, bIh, bIhOff, bHh, bHhOff, 3 * h + j));
+                    float in = FloatMath.sigmoid(gate(gates, gateRow, bIh, bIhOff, bHh, bHhOff, j));
+                    float forget = FloatMath.sigmoid(gate(gates, gateRow, bIh, bIhOff, bHh, bHhOff, h + j));
+                    float candidate = FloatMath.tanh(gate(gates, gateRow, bIh, bIhOff, bHh, bHhOff, 2 * h + j));
+                    float out = FloatMath.sigmoid(gate(gates, gateRow, bIh, bIhOff, bHh, bHhOff, 3 * h + j));
                     float previous = s > 0 ? get(cells, cellsOff + row - h + j) : 0f;
                     float cell = forget * previous + in * candidate;
                     set(cells, cellsOff + row + j, cell);
-                    set(y, yOff + row + j, out * (float) Math.tanh(cell));
+                    set(y, yOff + row + j, out * FloatMath.tanh(cell));
                 }
             }
         }
@@ -185,7 +185,7 @@ public final class Recurrent {
                     float forget = get(scratch, gateRow + h + j);
                     float candidate = get(scratch, gateRow + 2 * h + j);
                     float out = get(scratch, gateRow + 3 * h + j);
-                    float tanhCell = (float) Math.tanh(get(cells, cellsOff + row + j));
+                    float tanhCell = FloatMath.tanh(get(cells, cellsOff + row + j));
                     float previousCell = s > 0 ? get(cells, cellsOff + row - h + j) : 0f;
                     float carry = hasLater ? get(scratch, carryRow + j) : 0f;
                     float hidden = get(dy, dyOff + row + j)
@@ -220,7 +220,7 @@ public final class Recurrent {
             long row = gatesOff + r * gatesWidth;
             for (int j = 0; j < gatesWidth; j++) {
                 float pre = gate(gates, row, bIh, bIhOff, bHh, bHhOff, j);
-                set(gates, row + j, j >= 2 * h && j < 3 * h ? (float) Math.tanh(pre) : MathFns.sigmoid(pre));
+                set(gates, row + j, j >= 2 * h && j < 3 * h ? FloatMath.tanh(pre) : FloatMath.sigmoid(pre));
             }
         }
     }

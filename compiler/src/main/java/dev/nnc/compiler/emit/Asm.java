@@ -48,7 +48,6 @@ final class Asm {
     static final Type BYTE_ORDER = Type.getType(ByteOrder.class);
     static final Type VECTOR_OPERATORS = Type.getType(VectorOperators.class);
     static final Type COMPARISON = Type.getType(VectorOperators.Comparison.class);
-    static final Type ASSOCIATIVE = Type.getType(VectorOperators.Associative.class);
     static final Type CONVERSION = Type.getType(VectorOperators.Conversion.class);
     static final Type BINARY = Type.getType(VectorOperators.Binary.class);
     static final Method FROM_SEGMENT = Method.getMethod(reflect(FloatVector.class, "fromMemorySegment",
@@ -58,7 +57,7 @@ final class Asm {
     static final Method BLEND = floatVector("blend", Vector.class, VectorMask.class);
     static final Method COMPARE = floatVector("compare", VectorOperators.Comparison.class, Vector.class);
     static final Method COMPARE_SCALAR = floatVector("compare", VectorOperators.Comparison.class, float.class);
-    static final Method REDUCE_LANES = floatVector("reduceLanes", VectorOperators.Associative.class);
+    static final Method LANE = floatVector("lane", int.class);
     static final Method LOOP_BOUND = Method.getMethod(reflect(VectorSpecies.class, "loopBound", long.class));
     static final Method LENGTH = Method.getMethod(reflect(VectorSpecies.class, "length"));
     static final Method ADD = floatVector("add", Vector.class);

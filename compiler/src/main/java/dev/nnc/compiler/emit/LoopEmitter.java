@@ -1,6 +1,5 @@
 package dev.nnc.compiler.emit;
 
-import static dev.nnc.compiler.emit.Asm.ASSOCIATIVE;
 import static dev.nnc.compiler.emit.Asm.BROADCAST;
 import static dev.nnc.compiler.emit.Asm.BYTE_ORDER;
 import static dev.nnc.compiler.emit.Asm.FLOAT_VECTOR;
@@ -11,12 +10,11 @@ import static dev.nnc.compiler.emit.Asm.LENGTH;
 import static dev.nnc.compiler.emit.Asm.LOOP_BOUND;
 import static dev.nnc.compiler.emit.Asm.OF_FLOAT;
 import static dev.nnc.compiler.emit.Asm.ORDER_FIELD;
-import static dev.nnc.compiler.emit.Asm.REDUCE_LANES;
+import static dev.nnc.compiler.emit.Asm.LANE;
 import static dev.nnc.compiler.emit.Asm.SEGMENT;
 import static dev.nnc.compiler.emit.Asm.SET_FLOAT;
 import static dev.nnc.compiler.emit.Asm.SPECIES_FIELD;
 import static dev.nnc.compiler.emit.Asm.VALUE_LAYOUT;
-import static dev.nnc.compiler.emit.Asm.VECTOR_OPERATORS;
 import static dev.nnc.compiler.emit.Asm.VECTOR_SPECIES;
 import static dev.nnc.compiler.emit.Asm.pushLong;
 import static dev.nnc.compiler.emit.Asm.pushSegment;
@@ -328,14 +326,28 @@ final class LoopEmitter {
             new Elementwise(g, selfType).combine(reduce.kind(), true);
             g.storeLocal(lanes);
         });
+        // the lanes folded in lane order (reduceLanes' order is unspecified and differs between JIT tiers)
         int acc = g.newLocal(Type.FLOAT_TYPE);
-        g.loadLocal(lanes);
-        g.getStatic(VECTOR_OPERATORS, switch (reduce.kind()) {
-            case SUM -> "ADD";
-            case MAX -> "MAX";
-        }, ASSOCIATIVE);
-        g.invokeVirtual(FLOAT_VECTOR, REDUCE_LANES);
+        g.push(identity(reduce.kind()));
         g.storeLocal(acc);
+        int lane = g.newLocal(Type.INT_TYPE);
+        g.push(0);
+        g.storeLocal(lane);
+        Label top = g.mark();
+        Label end = new Label();
+        g.loadLocal(lane);
+        g.getStatic(selfType, SPECIES_FIELD, VECTOR_SPECIES);
+        g.invokeInterface(VECTOR_SPECIES, LENGTH);
+        g.ifICmp(GeneratorAdapter.GE, end);
+        g.loadLocal(acc);
+        g.loadLocal(lanes);
+        g.loadLocal(lane);
+        g.invokeVirtual(FLOAT_VECTOR, LANE);
+        new Elementwise(g, selfType).combine(reduce.kind(), false);
+        g.storeLocal(acc);
+        g.iinc(lane, 1);
+        g.goTo(top);
+        g.mark(end);
         scalarSteps(g, r, extent, () -> {
             g.loadLocal(acc);
             emitExpr(g, reduce.body(), body.asScalar());

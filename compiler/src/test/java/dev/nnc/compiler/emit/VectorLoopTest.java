@@ -34,6 +34,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.util.CheckClassAdapter;
@@ -140,6 +141,56 @@ class VectorLoopTest {
                     "a column reduction uses one accumulator per lane");
         }
         checkAgainstInterpreter(g, program, n);
+    }
+
+    /**
+     * Every unary kind gives bit for bit the same result in a vector lane, in a vector loop's scalar tail and in a
+     * scalar loop: the same graph compiled over rows of 1027 elements (vectorized) and of 1 element (scalar), applied
+     * to the same values — every special value, every binade of both signs, random bit patterns.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Op.UnaryKind.class)
+    void vectorLanesEqualScalarResultsBitForBit(Op.UnaryKind kind) throws Exception {
+        int n = 1027;
+        float[] values = new float[n];
+        float[] special = {0f, -0f, 1f, -1f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+            -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 88.72f, 88.73f, -87.4f, -103.9f, -104.1f, 0.625f,
+            -0.625f, 0.6249999f, 1e-30f, -1e-30f};
+        SplittableRandom random = new SplittableRandom(kind.ordinal());
+        for (int i = 0; i < n; i++) {
+            values[i] = i < special.length ? special[i]
+                    : i % 2 == 0 ? Float.intBitsToFloat(random.nextInt())
+                    : (float) (random.nextDouble() * 40 - 20);
+        }
+        float[] vectorized = runUnary(kind, values, n, 1);
+        float[] scalar = runUnary(kind, values, 1, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToIntBits(scalar[i]), Float.floatToIntBits(vectorized[i]),
+                    kind.mnemonic() + "(" + values[i] + "): scalar " + scalar[i] + ", vector lane " + vectorized[i]);
+        }
+    }
+
+    /** {@code kind} over {@code values} laid out as {@code rows × columns}, compiled unfused. */
+    private static float[] runUnary(Op.UnaryKind kind, float[] values, int columns, int rows) throws Exception {
+        GraphBuilder b = new GraphBuilder("Lanes", rows);
+        Value x = b.input("x", f32(-1, columns));
+        b.output("y", b.add(new Op.Unary(kind, x), "y"));
+        Graph g = b.build();
+        KernelProgram program = Lowering.lower(g);
+        Kernel.Loop loop = loops(program).getFirst();
+        assertEquals(columns > 1 && Elementwise.hasVectorForm(kind) ? LoopEmitter.Lanes.INNER_LOOP : LoopEmitter.Lanes.NONE, LoopEmitter.lanes(loop));
+        MemoryPlan plan = MemoryPlan.separate(program, Map.of());
+        String className = "nnc.gen.Lanes" + kind + columns;
+        byte[] classFile = JvmEmitter.emit(className, "lanes.nn", List.of(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, program, plan)));
+        CompiledModel model = (CompiledModel) new GeneratedClassLoader().define(className, classFile).getConstructor().newInstance();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment memory = arena.allocate(plan.arenaBytes(), MemoryPlan.ALIGNMENT);
+            MemorySegment.copy(values, 0, memory, ValueLayout.JAVA_FLOAT, 4 * plan.floatIndex(program.inputs().get("x")), values.length);
+            model.infer(memory, MemorySegment.NULL, rows);
+            float[] out = new float[values.length];
+            MemorySegment.copy(memory, ValueLayout.JAVA_FLOAT, 4 * plan.floatIndex(program.outputs().get("y")), out, 0, out.length);
+            return out;
+        }
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
