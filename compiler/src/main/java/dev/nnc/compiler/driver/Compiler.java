@@ -95,7 +95,7 @@ public final class Compiler {
         g = Pipeline.simplify(g, options.opt());
         Map<String, Long> weightOffsets = weightOffsets(g);
         KernelProgram kernels = Pipeline.layOut(Pipeline.optimize(Lowering.lower(g), options.opt()), options.opt(), Safetensors.dataBytes(paramSpecs(g)));
-        MemoryPlan plan = options.opt() == OptLevel.O2 ? MemoryPlan.planned(kernels, weightOffsets) : MemoryPlan.separate(kernels, weightOffsets);
+        MemoryPlan plan = plan(kernels, weightOffsets, options.opt());
         Optional<Training> training = hasTrainSection(ast, g.name()) ? Optional.of(training(source, ast, g, options, weightOffsets)) : Optional.empty();
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
         List<JvmEmitter.EntryPoint> entries = new ArrayList<>();
@@ -108,16 +108,24 @@ public final class Compiler {
     /** An inference graph compiled on its own: kernels, plan and class, for tests and tools that build graphs directly. */
     public record CompiledGraph(Graph graph, KernelProgram kernels, MemoryPlan plan, Map<String, Long> weightOffsets, String className, byte[] classFile) {}
 
-    /** Optimizes, lowers, plans and emits {@code g} (an inference graph) at {@code level}. */
+    /** Optimizes, lowers, plans and emits {@code g} (an inference graph) at {@code level}, as {@link #compile} does. */
     public static CompiledGraph compileGraph(Graph g, OptLevel level) {
         Graph simplified = Pipeline.simplify(g, level);
         Verifier.verify(simplified);
         KernelProgram kernels = Pipeline.layOut(Pipeline.optimize(Lowering.lower(simplified), level), level, Safetensors.dataBytes(paramSpecs(simplified)));
         Map<String, Long> weightOffsets = weightOffsets(simplified);
-        MemoryPlan plan = MemoryPlan.separate(kernels, weightOffsets);
+        MemoryPlan plan = plan(kernels, weightOffsets, level);
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
         byte[] classFile = JvmEmitter.emit(className, g.name(), List.of(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan)));
         return new CompiledGraph(simplified, kernels, plan, weightOffsets, className, classFile);
+    }
+
+    /** The arena layout at {@code level}: every buffer apart at -O0 (the baseline), reused and written in place at -O2. */
+    private static MemoryPlan plan(KernelProgram kernels, Map<String, Long> weightOffsets, OptLevel level) {
+        return switch (level) {
+            case O0 -> MemoryPlan.separate(kernels, weightOffsets);
+            case O2 -> MemoryPlan.planned(kernels, weightOffsets);
+        };
     }
 
     /** Whether a train section trains {@code model}: its own, or one listing it among several `models`. */
@@ -158,7 +166,7 @@ public final class Compiler {
             stateOffsets.put(slot.name(), next);
             next = MemoryPlan.align(next + 4 * slot.value().shape().numel(1));
         }
-        MemoryPlan plan = options.opt() == OptLevel.O2 ? MemoryPlan.planned(kernels, stateOffsets) : MemoryPlan.separate(kernels, stateOffsets);
+        MemoryPlan plan = plan(kernels, stateOffsets, options.opt());
         return new Training(g, kernels, plan, model.optimizer(), model.settings(), slots, stateOffsets, next);
     }
 
