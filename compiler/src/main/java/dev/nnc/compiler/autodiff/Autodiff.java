@@ -125,8 +125,8 @@ public final class Autodiff {
                     case SUB -> List.of(gy, unary(UnaryKind.NEG, gy));                           // (g, −g)
                     case MUL -> List.of(mul(gy, c), mul(gy, a));                                 // (g·b, g·a)
                     case DIV -> List.of(div(gy, c), unary(UnaryKind.NEG, div(mul(gy, a), mul(c, c)))); // (g/b, −g·a/b²)
-                    case MAX -> List.of(mul(gy, add(BinaryKind.GE, a, c)), mul(gy, add(BinaryKind.LT, a, c)));
-                    case MIN -> List.of(mul(gy, add(BinaryKind.LT, a, c)), mul(gy, add(BinaryKind.GE, a, c)));
+                    case MAX -> List.of(mul(gy, winnerShare(a, c)), mul(gy, winnerShare(c, a)));        // ties split the gradient
+                    case MIN -> List.of(mul(gy, winnerShare(c, a)), mul(gy, winnerShare(a, c)));
                     case GE, LT -> both(null, null);                                             // piecewise constant
                 };
             }
@@ -145,7 +145,10 @@ public final class Autodiff {
                     p.padH(), p.padW()), "grad"));
             case Op.Reduce r -> one(switch (r.kind()) {
                 case SUM -> add(new Op.Broadcast(gy, r.x().shape()), "grad");                    // g repeated along the axis
-                case MAX -> mul(gy, add(BinaryKind.GE, r.x(), y));                               // g where x is the maximum
+                case MAX -> {                                                                    // g shared by the maxima
+                    Value atMax = add(BinaryKind.GE, r.x(), y);
+                    yield mul(gy, div(atMax, add(new Op.Reduce(Op.ReduceKind.SUM, atMax, r.axis()), "grad")));
+                }
             });
             case Op.Reshape r -> one(add(new Op.Reshape(gy, r.x().shape()), "grad"));           // g in x's shape
             case Op.Broadcast br -> one(gy);                                                     // the driver sums it back
@@ -236,6 +239,15 @@ public final class Autodiff {
     }
 
     // ---- node construction ---------------------------------------------------------------------------
+
+    /**
+     * The share of max(a, b)'s gradient that goes to {@code a}: 1 where a &gt; b, 0 where a &lt; b, ½ at a tie (and
+     * where either is NaN), i.e. (1 + [a ≥ b] − [b ≥ a]) / 2. The two shares of a pair always sum to 1.
+     */
+    private Value winnerShare(Value a, Value b) {
+        Value lead = sub(add(BinaryKind.GE, a, b), add(BinaryKind.GE, b, a));
+        return mul(constant(0.5f), add(BinaryKind.ADD, constant(1), lead));
+    }
 
     private Value constant(float c) {
         return b.add(new Op.Constant(c), "c");
