@@ -151,6 +151,7 @@ public final class Autodiff {
                 }
             });
             case Op.Reshape r -> one(add(new Op.Reshape(gy, r.x().shape()), "grad"));           // g in x's shape
+            case Op.Detach d -> one(null);                                                 // no gradient flows through
             case Op.Broadcast br -> one(gy);                                                     // the driver sums it back
             case Op.Constant c -> List.of();
             case Op.SizeOf s -> List.of();

@@ -213,7 +213,8 @@ final class Layers {
         if (axis < 0 || axis >= rank) return fail("softmax axis " + axisArg + " is out of range for " + x.type(), "use an axis in " + -rank + ".." + (rank - 1));
         if (x.shape().dim((int) axis).batch()) return fail("softmax over the batch dimension mixes examples", "use axis=-1");
         int ax = (int) axis;
-        Value max = frontend.addValue(new Op.Reduce(Op.ReduceKind.MAX, x, ax), "softmax.max");
+        // the shift keeps exp in range; softmax does not depend on it, so no gradient flows through it
+        Value max = frontend.addValue(new Op.Detach(frontend.addValue(new Op.Reduce(Op.ReduceKind.MAX, x, ax), "softmax.max")), "softmax.max");
         Value shifted = frontend.addValue(new Op.Binary(Op.BinaryKind.SUB, x, max), "softmax.shifted");
         Value exp = frontend.addValue(new Op.Unary(Op.UnaryKind.EXP, shifted), "softmax.exp");
         Value sum = frontend.addValue(new Op.Reduce(Op.ReduceKind.SUM, exp, ax), "softmax.sum");
@@ -441,7 +442,7 @@ final class Layers {
         Value scores = binary(Op.BinaryKind.DIV, frontend.addValue(new Op.MatMul(parts[0], parts[1], false, true), name + ".scores"),
                 constant((float) Math.sqrt(d)));
         if (bool("causal")) scores = binary(Op.BinaryKind.ADD, scores, frontend.addValue(new Op.CausalMask((int) t), name + ".mask"));
-        Value max = frontend.addValue(new Op.Reduce(Op.ReduceKind.MAX, scores, 3), name + ".max");
+        Value max = frontend.addValue(new Op.Detach(frontend.addValue(new Op.Reduce(Op.ReduceKind.MAX, scores, 3), name + ".max")), name + ".max");
         Value exp = frontend.addValue(new Op.Unary(Op.UnaryKind.EXP, binary(Op.BinaryKind.SUB, scores, max)), name + ".exp");
         Value weights = binary(Op.BinaryKind.DIV, exp, frontend.addValue(new Op.Reduce(Op.ReduceKind.SUM, exp, 3), name + ".sum"));
         Value context = frontend.addValue(new Op.MatMul(weights, parts[2], false, false), name + ".context");           // [B, H, T, d]

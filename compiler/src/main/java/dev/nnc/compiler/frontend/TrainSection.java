@@ -358,7 +358,7 @@ final class TrainSection {
                     ls.rank() == 2 ? "declare the target as `target y: i32[B]`" : null);
             return new Val.Poison();
         }
-        Value z = sub(logits, add(new Op.Reduce(ReduceKind.MAX, logits, 1)));
+        Value z = sub(logits, add(new Op.Detach(add(new Op.Reduce(ReduceKind.MAX, logits, 1)))));   // a shift: no gradient through it
         Value logSumExp = add(new Op.Unary(UnaryKind.LOG, add(new Op.Reduce(ReduceKind.SUM, add(new Op.Unary(UnaryKind.EXP, z)), 1))));
         Value picked = add(new Op.Reduce(ReduceKind.SUM, binary(BinaryKind.MUL, z, add(new Op.OneHot(target, (int) ls.size(1)))), 1));
         return new Val.Tensor(meanAll(sub(logSumExp, picked)));

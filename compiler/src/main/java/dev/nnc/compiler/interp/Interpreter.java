@@ -83,6 +83,7 @@ public final class Interpreter {
             case Op.Pool2d p -> pool2d(env.get(p.x()), p);
             case Op.Reduce r -> reduce(r.kind(), env.get(r.x()), r.axis());
             case Op.Reshape r -> new NdArray(r.shape().sizes(batch), env.get(r.x()).data());
+            case Op.Detach d -> env.get(d.x());
             case Op.Constant c -> new NdArray(new long[0], new double[] {c.value()});
             case Op.Broadcast b -> binary(Op.BinaryKind.ADD, env.get(b.x()), NdArray.zeros(b.shape().sizes(batch)));
             case Op.SizeOf s -> new NdArray(new long[0], new double[] {s.dim().at(batch)});

@@ -176,6 +176,7 @@ public final class IrParser {
                 yield new Op.Conv2d(xs.get(0), xs.get(1), stride[0], stride[1], pad[0], pad[1]);
             }
             case "reshape" -> new Op.Reshape(arity(xs, 1, lineNo).get(0), shapeAttr(attrs, lineNo));
+            case "detach" -> new Op.Detach(arity(xs, 1, lineNo).get(0));
             case "const" -> {
                 arity(xs, 0, lineNo);
                 yield new Op.Constant(Float.parseFloat(attr(attrs, "value", lineNo)));

@@ -55,6 +55,7 @@ public final class IrPrinter {
             case Op.Pool2d p -> " kernel=" + p.kernelH() + "x" + p.kernelW() + window(p.strideH(), p.strideW(), p.padH(), p.padW());
             case Op.Reduce r -> " axis=" + r.axis();
             case Op.Reshape r -> " shape=" + r.shape();
+            case Op.Detach d -> "";
             case Op.Constant c -> " value=" + c.value();
             case Op.Broadcast b -> " shape=" + b.shape();
             case Op.SizeOf s -> " dim=" + s.dim();

@@ -12,7 +12,7 @@ import java.util.Objects;
 public sealed interface Op
         permits Op.Unary, Op.Binary, Op.MatMul, Op.Conv2d, Op.Pool2d, Op.Reduce, Op.Reshape, Op.Constant,
                 Op.Broadcast, Op.SizeOf, Op.OneHot, Op.RandomUniform, Op.Conv2dInputGrad, Op.Conv2dWeightGrad, Op.Pool2dGrad,
-                Op.Transpose, Op.Slice, Op.Concat, Op.Recurrent, Op.RecurrentGrad, Op.CausalMask {
+                Op.Transpose, Op.Slice, Op.Concat, Op.Recurrent, Op.RecurrentGrad, Op.CausalMask, Op.Detach {
 
     /** The values this op reads, in order. */
     List<Value> operands();
@@ -31,6 +31,7 @@ public sealed interface Op
             case Pool2d p -> new Pool2d(p.kind(), xs.get(0), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
             case Reduce r -> new Reduce(r.kind(), xs.get(0), r.axis());
             case Reshape r -> new Reshape(xs.get(0), r.shape());
+            case Detach d -> new Detach(xs.get(0));
             case Constant c -> c;
             case Broadcast b -> new Broadcast(xs.get(0), b.shape());
             case SizeOf s -> s;
@@ -203,6 +204,25 @@ public sealed interface Op
 
         public String mnemonic() {
             return kind.mnemonic();
+        }
+    }
+
+    /**
+     * {@code x} itself, through which no gradient flows (tinygrad's and PyTorch's {@code detach}): the shift that keeps
+     * softmax's exponentials in range changes nothing mathematically, so differentiating through it only adds work
+     * and rounding. A view: no data moves.
+     */
+    record Detach(Value x) implements Op {
+        public Detach {
+            Objects.requireNonNull(x);
+        }
+
+        public List<Value> operands() {
+            return List.of(x);
+        }
+
+        public String mnemonic() {
+            return "detach";
         }
     }
 

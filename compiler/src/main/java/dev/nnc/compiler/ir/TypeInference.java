@@ -24,6 +24,7 @@ public final class TypeInference {
                 yield TensorType.f32(s.withDim(r.axis(), Dim.of(1)));
             }
             case Op.Reshape r -> reshape(r);
+            case Op.Detach d -> d.x().type();
             case Op.Constant c -> TensorType.f32(Shape.scalar());
             case Op.Broadcast b -> {
                 Shape from = requireF32("broadcast", b.x().type()).shape();

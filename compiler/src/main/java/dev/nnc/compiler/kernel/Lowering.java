@@ -120,6 +120,7 @@ public final class Lowering {
                 placed.put(out, dx);
             }
             case Op.Reshape r -> placed.put(out, placed.get(r.x()));
+            case Op.Detach d -> placed.put(out, placed.get(d.x()));
             case Op.Unary u -> elementwise(out, new LoopExpr.Unary(u.kind(), read(u.x(), out.shape())));
             case Op.Binary b -> elementwise(out, new LoopExpr.Binary(b.kind(), read(b.a(), out.shape()), read(b.b(), out.shape())));
             case Op.Reduce r -> {

@@ -67,6 +67,7 @@ public final class Simplify {
             case Op.Binary(BinaryKind kind, Value a, Value c) when kind == BinaryKind.ADD && is(constants, c, 0) && sameType(a, op) -> a;  // x+0 → x
             case Op.Binary(BinaryKind kind, Value a, Value c) when kind == BinaryKind.ADD && is(constants, a, 0) && sameType(c, op) -> c;  // 0+x → x
             case Op.Binary(BinaryKind kind, Value a, Value c) when kind == BinaryKind.SUB && is(constants, c, 0) && sameType(a, op) -> a;  // x−0 → x
+            case Op.Detach d -> d.x();                                                                                                    // only autodiff needs it
             case Op.Reshape r when r.shape().equals(r.x().shape()) -> r.x();                                                              // reshape to own shape
             case Op.Broadcast br when br.shape().equals(br.x().shape()) -> br.x();                                                        // broadcast to own shape
             default -> null;
