@@ -36,7 +36,6 @@ import dev.nnc.dsl.ast.Stmt;
 import dev.nnc.dsl.ast.StrLit;
 import dev.nnc.dsl.ast.TensorTypeRef;
 import dev.nnc.dsl.ast.TrainDecl;
-import dev.nnc.dsl.ast.TrainItem;
 import dev.nnc.runtime.DType;
 import dev.nnc.runtime.Hyperparameters;
 import java.util.ArrayList;
@@ -78,7 +77,7 @@ public final class Frontend {
     private final Map<String, Value> current = new HashMap<>();
     private int depth;
 
-    private Frontend(Program program, boolean training) {
+    Frontend(Program program, boolean training) {
         this.program = program;
         this.training = training;
         for (Decl d : program.decls()) if (d instanceof BlockDecl b) blocks.put(b.name(), b);
@@ -92,53 +91,11 @@ public final class Frontend {
         Frontend f = new Frontend(program, false);
         ModelDecl model = f.select(modelName);
         if (model == null) return f.result();
-        TrainDecl together = multiModelSection(program, model.name());
-        if (together != null) return lowerTogether(program, model, together, maxBatchOverride);
+        TrainDecl together = MultiModel.multiModelSection(program, model.name());
+        if (together != null) return MultiModel.lowerTogether(program, model, together, maxBatchOverride);
         Scope scope = f.lowerBody(model, maxBatchOverride);
         f.addOutputs(model, scope);
         return f.result();
-    }
-
-    /**
-     * A model trained together with others (a GAN's generator): its inference graph declares every model's
-     * parameters, prefixed by model name and in the training graph's order, so one weights file and one state
-     * layout serve both entry points.
-     */
-    private static Result lowerTogether(Program program, ModelDecl model, TrainDecl together, int maxBatchOverride) {
-        TrainingResult training = lowerTraining(program, model.name(), maxBatchOverride);
-        if (training.model().isEmpty()) return new Result(Optional.empty(), training.diagnostics());
-        Graph trained = training.model().get().graph();
-        Frontend f = new Frontend(program, false);
-        f.collectModels(together);
-        f.graph = new GraphBuilder(model.name(), trained.maxBatch());
-        for (dev.nnc.compiler.ir.Param p : trained.weights()) f.current.put(p.name(), f.graph.param(p.name(), p.value().type(), p.init(), p.role()));
-        f.addOutputs(model, f.lowerBody(model, new Scope(modelPrefix(model.name()))));
-        return f.result();
-    }
-
-    /** The section that trains {@code model} together with other models, if any. */
-    private static TrainDecl multiModelSection(Program program, String model) {
-        for (Decl d : program.decls()) {
-            if (d instanceof TrainDecl t && listedModels(t).contains(model)) return t;
-        }
-        return null;
-    }
-
-    private static List<String> listedModels(TrainDecl t) {
-        return t.items().stream().filter(i -> i instanceof TrainItem.Listed l && l.key().equals("models"))
-                .flatMap(i -> ((TrainItem.Listed) i).names().stream()).map(Ident::name).toList();
-    }
-
-    private void collectModels(TrainDecl together) {
-        for (String name : listedModels(together)) {
-            program.decls().stream().filter(d -> d instanceof ModelDecl m && m.name().equals(name)).findFirst()
-                    .ifPresent(d -> models.put(name, (ModelDecl) d));
-        }
-    }
-
-    /** The prefix of a model's parameters when several models are trained together: {@code generator.}. */
-    static String modelPrefix(String model) {
-        return model.toLowerCase(Locale.ROOT) + ".";
     }
 
     /**
@@ -149,8 +106,8 @@ public final class Frontend {
         Frontend f = new Frontend(program, true);
         ModelDecl model = f.select(modelName);
         if (model == null) return new TrainingResult(Optional.empty(), List.copyOf(f.diagnostics));
-        TrainDecl together = multiModelSection(program, model.name());
-        if (together != null) return lowerTrainingTogether(f, together, maxBatchOverride);
+        TrainDecl together = MultiModel.multiModelSection(program, model.name());
+        if (together != null) return MultiModel.lowerTrainingTogether(f, together, maxBatchOverride);
         TrainDecl train = program.decls().stream().filter(d -> d instanceof TrainDecl t && t.model().equals(model.name()))
                 .map(d -> (TrainDecl) d).findFirst().orElse(null);
         if (train == null) {
@@ -159,27 +116,13 @@ public final class Frontend {
             return new TrainingResult(Optional.empty(), List.copyOf(f.diagnostics));
         }
         Scope scope = f.lowerBody(model, maxBatchOverride);
-        f.trainSection = new TrainSection(f, train);
-        TrainSection.Lowered lowered = f.trainSection.lower(scope);
+        TrainSection.Lowered lowered = f.lowerSection(train, scope);
         if (lowered != null) f.graph.output("loss", lowered.loss());
         f.addOutputs(model, scope);
         Result r = f.result();
         if (r.graph().isEmpty() || lowered == null) return new TrainingResult(Optional.empty(), r.diagnostics());
         return new TrainingResult(Optional.of(new TrainingModel(r.graph().get(), lowered.loss(), lowered.optimizer(), lowered.settings(),
                 lowered.complete())), List.of());
-    }
-
-    /** Lowers a section that trains several models in alternating steps; models are called like functions in it. */
-    private static TrainingResult lowerTrainingTogether(Frontend f, TrainDecl together, int maxBatchOverride) {
-        f.collectModels(together);
-        ModelDecl first = f.models.values().iterator().next();
-        f.graph = new GraphBuilder(together.model(), maxBatchOverride > 0 ? maxBatchOverride : f.declaredMaxBatch(first));
-        f.trainSection = new TrainSection(f, together);
-        TrainSection.Lowered lowered = f.trainSection.lower(new Scope(""));
-        Result r = f.result();
-        if (r.graph().isEmpty() || lowered == null) return new TrainingResult(Optional.empty(), r.diagnostics());
-        return new TrainingResult(Optional.of(new TrainingModel(r.graph().get(), lowered.loss(), lowered.optimizer(), lowered.settings(), true)),
-                List.of());
     }
 
     /**
@@ -193,7 +136,7 @@ public final class Frontend {
     /** A lowered training model, or the diagnostics explaining why there is none. */
     public record TrainingResult(Optional<TrainingModel> model, List<Diagnostic> diagnostics) {}
 
-    private Result result() {
+    Result result() {
         if (!diagnostics.isEmpty() || graph == null) return new Result(Optional.empty(), List.copyOf(diagnostics));
         return new Result(Optional.of(graph.build()), List.of());
     }
@@ -207,7 +150,7 @@ public final class Frontend {
             return null;
         }
         if (modelName == null) {
-            List<String> together = program.decls().stream().filter(d -> d instanceof TrainDecl).map(d -> listedModels((TrainDecl) d))
+            List<String> together = program.decls().stream().filter(d -> d instanceof TrainDecl).map(d -> MultiModel.listedModels((TrainDecl) d))
                     .filter(l -> !l.isEmpty()).findFirst().orElse(List.of());
             if (models.size() > 1 && !together.isEmpty()) {
                 // models trained together: the first listed is the one the artifact runs (a GAN's generator)
@@ -236,7 +179,7 @@ public final class Frontend {
     }
 
     /** Declares the model's inputs and runs its body in {@code scope}, on the graph under construction. */
-    private Scope lowerBody(ModelDecl model, Scope scope) {
+    Scope lowerBody(ModelDecl model, Scope scope) {
         for (Param p : model.inputs()) {
             if (!(p.type() instanceof TensorTypeRef t)) continue;
             Shape shape = inputShape(t, scope);
@@ -247,7 +190,7 @@ public final class Frontend {
         return scope;
     }
 
-    private void addOutputs(ModelDecl model, Scope scope) {
+    void addOutputs(ModelDecl model, Scope scope) {
         for (Ident out : model.outputs()) {
             Val v = scope.names.get(out.name());
             switch (v) {
@@ -262,7 +205,7 @@ public final class Frontend {
         }
     }
 
-    private int declaredMaxBatch(ModelDecl model) {
+    int declaredMaxBatch(ModelDecl model) {
         Long max = null;
         for (Param p : model.inputs()) {
             if (!(p.type() instanceof TensorTypeRef t)) continue;
@@ -335,88 +278,10 @@ public final class Frontend {
                 Val v = scope.names.get(n.name());
                 yield v != null ? v : new Val.Poison(); // the checker reports undefined names
             }
-            case Neg n -> negate(eval(n.operand(), scope), n.span());
-            case Binary b -> binary(b, eval(b.left(), scope), eval(b.right(), scope));
+            case Neg n -> Operators.negate(this, eval(n.operand(), scope), n.span());
+            case Binary b -> Operators.binary(this, b, eval(b.left(), scope), eval(b.right(), scope));
             case Call c -> call(c, scope);
         };
-    }
-
-    private Val negate(Val v, Span span) {
-        return switch (v) {
-            case Val.Int i -> new Val.Int(-i.value());
-            case Val.Real r -> new Val.Real(-r.value());
-            case Val.Tensor t -> add(new Op.Unary(Op.UnaryKind.NEG, t.value()), "neg", span);
-            case Val.Poison p -> p;
-            default -> {
-                report(span, "cannot negate " + v.describe(), null);
-                yield new Val.Poison();
-            }
-        };
-    }
-
-    private Val binary(Binary b, Val left, Val right) {
-        if (left instanceof Val.Poison || right instanceof Val.Poison) return new Val.Poison();
-        if (left instanceof Val.Int l && right instanceof Val.Int r) {
-            return switch (b.op()) {
-                case ADD -> new Val.Int(l.value() + r.value());
-                case SUB -> new Val.Int(l.value() - r.value());
-                case MUL -> new Val.Int(l.value() * r.value());
-                case DIV -> {
-                    if (r.value() == 0) {
-                        report(b.opSpan(), "integer division by zero", null);
-                        yield new Val.Poison();
-                    }
-                    yield new Val.Int(Math.floorDiv(l.value(), r.value()));
-                }
-            };
-        }
-        Double ln = number(left);
-        Double rn = number(right);
-        if (ln != null && rn != null) {
-            return new Val.Real(switch (b.op()) {
-                case ADD -> ln + rn;
-                case SUB -> ln - rn;
-                case MUL -> ln * rn;
-                case DIV -> ln / rn;
-            });
-        }
-        Value a = tensorOrConstant(left);
-        Value c = tensorOrConstant(right);
-        if (a == null || c == null) {
-            report(b.opSpan(), "cannot apply `" + symbol(b) + "` to " + left.describe() + " and " + right.describe(), null);
-            return new Val.Poison();
-        }
-        Op.BinaryKind kind = switch (b.op()) {
-            case ADD -> Op.BinaryKind.ADD;
-            case SUB -> Op.BinaryKind.SUB;
-            case MUL -> Op.BinaryKind.MUL;
-            case DIV -> Op.BinaryKind.DIV;
-        };
-        return add(new Op.Binary(kind, a, c), kind.mnemonic(), b.opSpan(),
-                "the shapes are " + a.type() + " and " + c.type() + "; trailing dimensions must be equal or 1");
-    }
-
-    private static String symbol(Binary b) {
-        return switch (b.op()) {
-            case ADD -> "+";
-            case SUB -> "-";
-            case MUL -> "*";
-            case DIV -> "/";
-        };
-    }
-
-    private static Double number(Val v) {
-        return switch (v) {
-            case Val.Int i -> (double) i.value();
-            case Val.Real r -> r.value();
-            default -> null;
-        };
-    }
-
-    private Value tensorOrConstant(Val v) {
-        if (v instanceof Val.Tensor t) return t.value();
-        Double n = number(v);
-        return n == null ? null : graph.add(new Op.Constant(n.floatValue()), "c");
     }
 
     private Val call(Call c, Scope scope) {
@@ -502,7 +367,7 @@ public final class Frontend {
             report(c.calleeSpan(), "`" + model.name() + "` takes " + model.inputs().size() + " positional tensor argument(s)", null);
             return new Val.Poison();
         }
-        Scope inner = new Scope(modelPrefix(model.name()));
+        Scope inner = new Scope(MultiModel.modelPrefix(model.name()));
         for (int i = 0; i < model.inputs().size(); i++) {
             Param p = model.inputs().get(i);
             Val v = eval(c.args().get(i).value(), caller);
@@ -591,6 +456,22 @@ public final class Frontend {
     /** Later model calls read parameter {@code name} as {@code value} (its value after a step's update). */
     void advance(String name, Value value) {
         current.put(name, value);
+    }
+
+    /** Starts the graph under construction. */
+    GraphBuilder startGraph(String name, int maxBatch) {
+        graph = new GraphBuilder(name, maxBatch);
+        return graph;
+    }
+
+    /** Lowers the train section {@code train} in {@code scope}; null when it has errors (reported). */
+    TrainSection.Lowered lowerSection(TrainDecl train, Scope scope) {
+        trainSection = new TrainSection(this, train);
+        return trainSection.lower(scope);
+    }
+
+    Program program() {
+        return program;
     }
 
     /** The models callable in this train section (several trained together), by name. */

@@ -210,7 +210,7 @@ final class TrainSection {
                 return null;
             }
             losses.put(step.name(), loss);
-            String prefix = Frontend.modelPrefix(updated.name());
+            String prefix = MultiModel.modelPrefix(updated.name());
             Autodiff.Result diff = Autodiff.differentiate(f.graph().build(), loss, frozen);
             Map<Param, Value> mine = new LinkedHashMap<>();
             diff.gradients().forEach((p, g) -> {
