@@ -12,10 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads and writes NumPy {@code .npy} files (format versions 1.0 and 2.0), the way tensors travel to and from Python.
+ * Reads and writes NumPy {@code .npy} files, the way tensors travel to and from Python.
  *
- * <p>Reads little-endian {@code <f4} and {@code <i4}, and converts {@code <f8} to f32 (rounding) and {@code <i8} to
- * i32 (refusing values outside the int range); C order only. Writes {@code <f4} / {@code <i4} in version 1.0 unless
+ * <p>Reads format versions 1.0 to 3.0, C order, every common dtype in either byte order ({@link #parseStored}); as a
+ * tensor, float dtypes become f32 (f8 rounded) and integer and bool dtypes i32 (refusing values outside the int
+ * range). Writes {@code <f4} / {@code <i4} in version 1.0 unless
  * the header needs 2.0, with the data 64-byte aligned as NumPy does. Stateless and thread-safe.
  */
 public final class Npy {
@@ -44,8 +45,76 @@ public final class Npy {
         });
     }
 
-    /** Parses the bytes of an {@code .npy} file. */
-    static Tensor parse(byte[] file) throws MalformedFileException {
+    /**
+     * An {@code .npy} array as stored, before conversion: element {@code kind} ({@code f} float, {@code i} signed,
+     * {@code u} unsigned, {@code b} bool) of {@code itemSize} bytes, the C-order {@code shape}, and a view of the data
+     * in the file's byte order. The one parser of {@code .npy} headers in the project: tensors, training data and
+     * fixtures are all read through it.
+     */
+    public record Stored(char kind, int itemSize, long[] shape, ByteBuffer data) {
+        public Stored {
+            shape = shape.clone();
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        /** The dtype as NumPy writes it without byte order, e.g. {@code f4} or {@code u1}. */
+        public String dtype() {
+            return "" + kind + itemSize;
+        }
+
+        /** The element count. */
+        public int count() {
+            return data.remaining() / itemSize;
+        }
+
+        /** Every element of a float array as f32 (f8 rounded, f2 widened). */
+        public float[] floats() {
+            if (kind != 'f') throw new IllegalStateException("not a float array: " + dtype());
+            float[] values = new float[count()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = switch (itemSize) {
+                    case 2 -> Float.float16ToFloat(data.getShort(2 * i));
+                    case 4 -> data.getFloat(4 * i);
+                    default -> (float) data.getDouble(8 * i);
+                };
+            }
+            return values;
+        }
+
+        /** Every element of an integer or bool array, exactly. */
+        public long[] integers() {
+            if (kind == 'f') throw new IllegalStateException("not an integer array: " + dtype());
+            long[] values = new long[count()];
+            boolean signed = kind == 'i';
+            for (int i = 0; i < values.length; i++) {
+                values[i] = switch (itemSize) {
+                    case 1 -> signed ? data.get(i) : Byte.toUnsignedLong(data.get(i));
+                    case 2 -> signed ? data.getShort(2 * i) : Short.toUnsignedLong(data.getShort(2 * i));
+                    case 4 -> signed ? data.getInt(4 * i) : Integer.toUnsignedLong(data.getInt(4 * i));
+                    default -> data.getLong(8 * i);
+                };
+            }
+            return values;
+        }
+
+        /** The raw bytes of a one-byte array (u1 pixels, i1, b1). */
+        public byte[] bytes() {
+            if (itemSize != 1) throw new IllegalStateException("not a one-byte array: " + dtype());
+            byte[] values = new byte[count()];
+            data.get(0, values);
+            return values;
+        }
+    }
+
+    /**
+     * Parses the bytes of an {@code .npy} file of format version 1.0, 2.0 or 3.0, in C order, of any dtype among
+     * {@code f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 b1} in either byte order; {@link MalformedFileException} says what is wrong.
+     */
+    public static Stored parseStored(byte[] file) throws MalformedFileException {
         if (file.length < 10 || !ByteBuffer.wrap(file, 0, MAGIC.length).equals(ByteBuffer.wrap(MAGIC))) {
             throw new MalformedFileException("not an .npy file (no \\x93NUMPY magic)");
         }
@@ -57,16 +126,16 @@ public final class Npy {
         if (major == 1 && minor == 0) {
             headerLength = Short.toUnsignedInt(bytes.getShort(8));
             headerStart = 10;
-        } else if (major == 2 && minor == 0 && file.length >= 12) {
+        } else if ((major == 2 || major == 3) && minor == 0 && file.length >= 12) {
             headerLength = Integer.toUnsignedLong(bytes.getInt(8));
             headerStart = 12;
         } else {
-            throw new MalformedFileException(".npy format version " + major + "." + minor + " is not supported (1.0 and 2.0 are)");
+            throw new MalformedFileException(".npy format version " + major + "." + minor + " is not supported (1.0, 2.0 and 3.0 are)");
         }
         if (headerStart + headerLength > file.length) {
-            throw new MalformedFileException(".npy header length " + headerLength + " runs past the end of the " + file.length + "-byte file");
+            throw new MalformedFileException(".npy header length " + headerLength + " runs past the end of the " + file.length + "-byte file (truncated?)");
         }
-        String header = new String(file, headerStart, (int) headerLength, StandardCharsets.ISO_8859_1);
+        String header = new String(file, headerStart, (int) headerLength, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Map<String, Object> dict = new HeaderParser(header).dict();
         if (!(dict.get("descr") instanceof String descr)) {
             throw new MalformedFileException(".npy header needs a string 'descr', got " + dict.get("descr"));
@@ -80,53 +149,43 @@ public final class Npy {
         if (!(dict.get("shape") instanceof long[] shape)) {
             throw new MalformedFileException(".npy header needs a 'shape' tuple");
         }
-        int itemSize = switch (descr) {
-            case "<f4", "<i4" -> 4;
-            case "<f8", "<i8" -> 8;
-            default -> throw new MalformedFileException(".npy dtype '" + descr + "' is not supported (<f4, <i4, <f8, <i8 are)");
-        };
+        char order = descr.isEmpty() ? '?' : descr.charAt(0);      // '<', '>', '|' (no order: one byte) or '=' (native: little here)
+        String type = "<>|=".indexOf(order) >= 0 ? descr.substring(1) : descr;
+        if (!SUPPORTED.contains(type)) {
+            throw new MalformedFileException(".npy dtype '" + descr + "' is not supported (f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 b1 are)");
+        }
+        char kind = type.charAt(0);
+        int itemSize = type.charAt(1) - '0';
         long count = 1;
         for (long dim : shape) {
             count = Math.multiplyExact(count, dim);
         }
         long dataStart = headerStart + headerLength;
         long dataBytes = file.length - dataStart;
-        if (count > Integer.MAX_VALUE || dataBytes != count * itemSize) {
+        if (count > Integer.MAX_VALUE / 8 || dataBytes != count * itemSize) {
             throw new MalformedFileException(".npy data has " + dataBytes + " bytes, but " + descr + " with shape " + tuple(shape)
-                    + " needs " + Math.multiplyExact(count, (long) itemSize));
+                    + " needs " + Math.multiplyExact(count, (long) itemSize) + (dataBytes < count * itemSize ? " (truncated)" : ""));
         }
-        ByteBuffer data = bytes.position((int) dataStart).slice().order(ByteOrder.LITTLE_ENDIAN);
-        int n = (int) count;
-        return switch (descr) {
-            case "<f4" -> {
-                float[] values = new float[n];
-                data.asFloatBuffer().get(values);
-                yield Tensor.of(values, shape);
+        ByteBuffer data = bytes.position((int) dataStart).slice().order(order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        return new Stored(kind, itemSize, shape, data);
+    }
+
+    private static final java.util.Set<String> SUPPORTED = java.util.Set.of("f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "b1");
+
+    /** Parses the bytes of an {@code .npy} file into a tensor: float dtypes become f32, integer and bool dtypes i32. */
+    static Tensor parse(byte[] file) throws MalformedFileException {
+        Stored stored = parseStored(file);
+        long[] shape = stored.shape();
+        if (stored.kind() == 'f') return Tensor.of(stored.floats(), shape);
+        long[] wide = stored.integers();
+        int[] values = new int[wide.length];
+        for (int i = 0; i < wide.length; i++) {
+            if (wide[i] != (int) wide[i]) {
+                throw new MalformedFileException(".npy " + stored.dtype() + " element " + i + " = " + wide[i] + " does not fit in i32");
             }
-            case "<f8" -> {
-                float[] values = new float[n];
-                for (int i = 0; i < n; i++) {
-                    values[i] = (float) data.getDouble(i * 8);
-                }
-                yield Tensor.of(values, shape);
-            }
-            case "<i4" -> {
-                int[] values = new int[n];
-                data.asIntBuffer().get(values);
-                yield Tensor.ofInts(values, shape);
-            }
-            default -> {
-                int[] values = new int[n];
-                for (int i = 0; i < n; i++) {
-                    long v = data.getLong(i * 8);
-                    if (v != (int) v) {
-                        throw new MalformedFileException(".npy <i8 element " + i + " = " + v + " does not fit in i32");
-                    }
-                    values[i] = (int) v;
-                }
-                yield Tensor.ofInts(values, shape);
-            }
-        };
+            values[i] = (int) wide[i];
+        }
+        return Tensor.ofInts(values, shape);
     }
 
     /** The magic, version, header length and padded header dict for {@code tensor}. */

@@ -9,8 +9,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Computes the lower-case hex sha256 digests the manifest records for artifact entries. */
-final class Sha256 {
+/**
+ * Computes the lower-case hex sha256 digests the manifest records for artifact entries and for the model's source:
+ * the one digest helper of the project (the compiler uses it too).
+ */
+public final class Sha256 {
 
     private Sha256() {
     }
@@ -37,7 +40,8 @@ final class Sha256 {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    static String of(byte[] bytes) {
+    /** The digest of {@code bytes}. */
+    public static String of(byte[] bytes) {
         MessageDigest digest = newDigest();
         digest.update(bytes);
         return hex(digest);

@@ -50,7 +50,7 @@ class NpyTest {
         Path l = write("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", 2, longsOrDoubles(false, 5, -6));
         assertArrayEquals(new int[] {5, -6}, Npy.read(l).toIntArray());
         Path big = write("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", 1, longsOrDoubles(false, 1L << 40));
-        assertMalformed(big, ".npy <i8 element 0 = 1099511627776 does not fit in i32");
+        assertMalformed(big, ".npy i8 element 0 = 1099511627776 does not fit in i32");
     }
 
     @Test
@@ -60,12 +60,22 @@ class NpyTest {
         assertMalformed(notNpy, "not an .npy file (no \\x93NUMPY magic)");
         assertMalformed(write("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", 1, new byte[4]),
                 ".npy file is in Fortran order; only C order is supported (save with np.ascontiguousarray)");
-        assertMalformed(write("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", 1, new byte[4]),
-                ".npy dtype '>f4' is not supported (<f4, <i4, <f8, <i8 are)");
+        assertMalformed(write("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", 1, new byte[8]),
+                ".npy dtype '<c8' is not supported (f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 b1 are)");
         assertMalformed(write("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 1, new byte[8]),
-                ".npy data has 8 bytes, but <f4 with shape (3,) needs 12");
-        assertMalformed(write("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 3, new byte[12]),
-                ".npy format version 3.0 is not supported (1.0 and 2.0 are)");
+                ".npy data has 8 bytes, but <f4 with shape (3,) needs 12 (truncated)");
+        assertMalformed(write("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 4, new byte[12]),
+                ".npy format version 4.0 is not supported (1.0, 2.0 and 3.0 are)");
+    }
+
+    /** The dtypes data sets are stored in, which the training data reader shares this parser for, read as tensors too. */
+    @Test
+    void readsBytesOtherByteOrdersAndVersionThree() throws IOException {
+        Path pixels = write("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", 1, new byte[] {0, 7, (byte) 255});
+        assertArrayEquals(new int[] {0, 7, 255}, Npy.read(pixels).toIntArray());
+        ByteBuffer big = ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN).putFloat(1.5f).putFloat(-2f);
+        Path bigEndian = write("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", 3, big.array());
+        assertArrayEquals(new float[] {1.5f, -2f}, Npy.read(bigEndian).toFloatArray(), 0f);
     }
 
     private void assertMalformed(Path path, String message) {

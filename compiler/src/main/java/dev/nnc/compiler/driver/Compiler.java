@@ -26,14 +26,12 @@ import dev.nnc.runtime.ArtifactWriter;
 import dev.nnc.runtime.Hyperparameters;
 import dev.nnc.runtime.Manifest;
 import dev.nnc.runtime.Safetensors;
+import dev.nnc.runtime.Sha256;
 import dev.nnc.runtime.TensorSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -182,7 +180,7 @@ public final class Compiler {
         flags.put("weights", c.options().weights() == null ? "seed " + c.options().seed() : c.options().weights().getFileName().toString());
         long arenaBytes = Math.max(c.plan().arenaBytes(), c.training().map(t -> t.plan().arenaBytes()).orElse(0L));
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, VERSION, flags, g.name(), c.source().path(),
-                sha256(c.source().text()), c.className(), g.maxBatch(), arenaBytes,
+                Sha256.of(c.source().text().getBytes(StandardCharsets.UTF_8)), c.className(), g.maxBatch(), arenaBytes,
                 g.inputs().stream().map(Compiler::spec).toList(),
                 g.inputs().stream().map(v -> 4 * c.plan().floatIndex(ins.get(v.name()))).toList(),
                 g.outputs().entrySet().stream().map(e -> spec(e.getKey(), e.getValue())).toList(),
@@ -245,13 +243,5 @@ public final class Compiler {
         for (char ch : modelName.toCharArray()) sb.append(Character.isJavaIdentifierPart(ch) ? ch : '_');
         if (sb.isEmpty() || !Character.isJavaIdentifierStart(sb.charAt(0))) sb.insert(0, 'M');
         return sb.toString();
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
     }
 }

@@ -138,8 +138,8 @@ public final class DataLoader {
         }
         int classes = layout.targets().contains(spec.name()) ? layout.classes() : 0;
         return switch (spec.dtype()) {
-            case F32 -> new Column.Floats(spec.name(), exampleShape, floats(raw));
-            case I32 -> new Column.Ints(spec.name(), exampleShape, labels(raw, spec, classes));
+            case F32 -> Column.floats(spec.name(), exampleShape, floats(raw));
+            case I32 -> Column.ints(spec.name(), exampleShape, labels(raw, spec, classes));
         };
     }
 

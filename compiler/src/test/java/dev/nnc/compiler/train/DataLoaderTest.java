@@ -45,7 +45,7 @@ class DataLoaderTest {
         Tensor x = data.column("x").gather(new int[] {0, 1, 2}, 0, 1);
         assertArrayEquals(new long[] {1, 1, 2, 2}, x.shape());
         assertArrayEquals(new float[] {0f, 1f, 0.2f, 0.4f}, x.toFloatArray(), 1e-7f);
-        assertArrayEquals(new int[] {2, 0, 1}, ((Column.Ints) data.column("y")).values());
+        assertArrayEquals(new int[] {2, 0, 1}, data.column("y").ints());
     }
 
     @Test
@@ -55,7 +55,7 @@ class DataLoaderTest {
         assertTrue(DataLoader.hasTestPart(dir));
         Dataset test = DataLoader.load(dir, LAYOUT, DataLoader.Part.TEST);
         assertEquals(3, test.size());
-        assertEquals(51 / 255f, ((Column.Floats) test.column("x")).values()[2], 1e-7f);
+        assertEquals(51 / 255f, test.column("x").floats()[2], 1e-7f);
     }
 
     @Test
@@ -75,13 +75,13 @@ class DataLoaderTest {
             }
         }
         Dataset fromNpz = DataLoader.load(npz, LAYOUT, DataLoader.Part.TRAIN);
-        assertArrayEquals(floats, ((Column.Floats) fromNpz.column("x")).values());
+        assertArrayEquals(floats, fromNpz.column("x").floats());
         Path folder = Files.createDirectory(dir.resolve("npy"));
         Files.write(folder.resolve("x.npy"), npy("|u1", "(3, 2, 2)", PIXELS));
         Files.write(folder.resolve("y.npy"), y);
         Dataset fromFolder = DataLoader.load(folder, LAYOUT, DataLoader.Part.TRAIN);
-        assertEquals(1f, ((Column.Floats) fromFolder.column("x")).values()[1]);
-        assertArrayEquals(new int[] {2, 0, 1}, ((Column.Ints) fromFolder.column("y")).values());
+        assertEquals(1f, fromFolder.column("x").floats()[1]);
+        assertArrayEquals(new int[] {2, 0, 1}, fromFolder.column("y").ints());
     }
 
     @Test
@@ -90,10 +90,10 @@ class DataLoaderTest {
         Files.writeString(withHeader, "label,a,b,c,d\n1,0.5,0.25,0,1\n\n2,1,1,1,1\n");
         Dataset data = DataLoader.load(withHeader, LAYOUT, DataLoader.Part.TRAIN);
         assertEquals(2, data.size());
-        assertArrayEquals(new float[] {0.5f, 0.25f, 0, 1, 1, 1, 1, 1}, ((Column.Floats) data.column("x")).values());
+        assertArrayEquals(new float[] {0.5f, 0.25f, 0, 1, 1, 1, 1, 1}, data.column("x").floats());
         Path plain = dir.resolve("p.csv");
         Files.writeString(plain, "0,1,2,3,4\n");
-        assertArrayEquals(new int[] {0}, ((Column.Ints) DataLoader.load(plain, LAYOUT, DataLoader.Part.TRAIN).column("y")).values());
+        assertArrayEquals(new int[] {0}, DataLoader.load(plain, LAYOUT, DataLoader.Part.TRAIN).column("y").ints());
     }
 
     @Test

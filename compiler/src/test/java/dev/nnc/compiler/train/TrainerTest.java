@@ -39,7 +39,7 @@ class TrainerTest {
             x[2 * i + 1] = (float) random.nextDouble(-1, 1);
             y[i] = x[2 * i] > x[2 * i + 1] ? 1 : 0;
         }
-        return new Dataset("separable", List.of(new Column.Floats("x", new long[] {2}, x), new Column.Ints("y", new long[0], y)));
+        return new Dataset("separable", List.of(Column.floats("x", new long[] {2}, x), Column.ints("y", new long[0], y)));
     }
 
     private static TrainConfig config(int epochs, int patience) {
