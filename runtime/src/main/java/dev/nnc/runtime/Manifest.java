@@ -308,7 +308,7 @@ public record Manifest(
         json.put("state_bytes", t.stateBytes());
         Training.Optimizer o = t.optimizer();
         Map<String, Object> optimizer = new LinkedHashMap<>();
-        optimizer.put("kind", o.kind());
+        optimizer.put("kind", o.kind().jsonName());
         optimizer.put("lr", o.lr());
         optimizer.put("momentum", o.momentum());
         optimizer.put("nesterov", o.nesterov());
@@ -318,7 +318,7 @@ public record Manifest(
         optimizer.put("weight_decay", o.weightDecay());
         Training.Schedule s = o.schedule();
         Map<String, Object> schedule = new LinkedHashMap<>();
-        schedule.put("kind", s.kind());
+        schedule.put("kind", s.kind().jsonName());
         schedule.put("step_size", (long) s.stepSize());
         schedule.put("gamma", s.gamma());
         schedule.put("t_max", (long) s.tMax());
@@ -344,9 +344,9 @@ public record Manifest(
         t.placedSpecs("slots", slots, slotOffsets, STATE_OFFSET);
         Fields o = t.object("optimizer");
         Fields s = o.object("schedule");
-        Training.Schedule schedule = new Training.Schedule(s.string("kind"), s.intValue("step_size"), s.number("gamma"),
+        Training.Schedule schedule = new Training.Schedule(Training.Schedule.Kind.of(s.string("kind")), s.intValue("step_size"), s.number("gamma"),
                 s.intValue("t_max"), s.number("eta_min"));
-        Training.Optimizer optimizer = new Training.Optimizer(o.string("kind"), o.number("lr"), o.number("momentum"),
+        Training.Optimizer optimizer = new Training.Optimizer(Training.Optimizer.Kind.of(o.string("kind")), o.number("lr"), o.number("momentum"),
                 o.bool("nesterov"), o.number("beta1"), o.number("beta2"), o.number("eps"), o.number("weight_decay"), schedule);
         return new Training(inputs, inputOffsets, hyper, hyperOffsets, outputs, outputOffsets, slots, slotOffsets,
                 t.integer("state_bytes"), optimizer, t.stringMap("settings"));

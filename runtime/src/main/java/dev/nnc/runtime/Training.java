@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -139,35 +140,52 @@ public record Training(
      * The optimizer a training artifact was compiled with; the update itself is compiled into {@code trainStep}, the
      * runtime only needs what drives the hyperparameter scalars. Field meanings follow PyTorch's {@code torch.optim}.
      *
-     * @param kind        {@code sgd}, {@code adam} or {@code adamw}
-     * @param lr          the base learning rate (before the schedule), finite and non-negative
-     * @param momentum    SGD momentum, finite and non-negative
+     * @param kind        SGD, Adam or AdamW
+     * @param lr          the base learning rate (before the schedule), finite and positive
+     * @param momentum    SGD momentum, in [0, 1); Nesterov needs it positive
      * @param nesterov    whether SGD uses Nesterov momentum
      * @param beta1       Adam's first-moment decay, in [0, 1)
      * @param beta2       Adam's second-moment decay, in [0, 1)
-     * @param eps         Adam's denominator term, finite and non-negative
+     * @param eps         Adam's denominator term, finite and positive (unused by SGD)
      * @param weightDecay L2 penalty (sgd, adam) or decoupled decay (adamw), finite and non-negative
      * @param schedule    how the learning rate changes with the epoch
      */
-    public record Optimizer(String kind, double lr, double momentum, boolean nesterov, double beta1, double beta2, double eps,
+    public record Optimizer(Kind kind, double lr, double momentum, boolean nesterov, double beta1, double beta2, double eps,
                             double weightDecay, Schedule schedule) {
 
-        /** The optimizer kinds a manifest may name. */
-        public static final Set<String> KINDS = Set.of("sgd", "adam", "adamw");
+        /** The optimizer families; {@link #jsonName} is also the DSL's name. */
+        public enum Kind {
+            SGD, ADAM, ADAMW;
+
+            public String jsonName() {
+                return name().toLowerCase(Locale.ROOT);
+            }
+
+            /** The kind a manifest or train section names; fails with the names it knows. */
+            public static Kind of(String name) {
+                for (Kind k : values()) if (k.jsonName().equals(name)) return k;
+                throw new IllegalArgumentException("optimizer kind '" + name + "' is not one of sgd, adam, adamw");
+            }
+        }
 
         public Optimizer {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(schedule, "schedule");
-            if (!KINDS.contains(kind)) {
-                throw new IllegalArgumentException("optimizer kind '" + kind + "' is not one of sgd, adam, adamw");
-            }
-            requireNonNegative("lr", lr);
+            requirePositive("lr", lr);
             requireNonNegative("momentum", momentum);
             requireNonNegative("eps", eps);
+            if (kind != Kind.SGD && eps == 0) throw new IllegalArgumentException("optimizer eps must be positive for " + kind.jsonName());
             requireNonNegative("weight_decay", weightDecay);
+            if (momentum >= 1) throw new IllegalArgumentException("optimizer momentum must be in [0, 1), got " + momentum);
+            if (nesterov && momentum == 0) throw new IllegalArgumentException("nesterov needs a momentum > 0");
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
                 throw new IllegalArgumentException("optimizer betas must lie in [0, 1), got beta1 = " + beta1 + ", beta2 = " + beta2);
             }
+        }
+
+        /** Whether the optimizer needs Adam's bias corrections each step. */
+        public boolean isAdam() {
+            return kind != Kind.SGD;
         }
 
         /** The learning rate of epoch {@code epoch} (0-based) under {@link #schedule()}. */
@@ -181,50 +199,61 @@ public record Training(
      * Only the fields of its kind matter: {@code stepSize} and {@code gamma} for {@code step}, {@code tMax} and
      * {@code etaMin} for {@code cosine}.
      *
-     * @param kind     {@code constant}, {@code step} or {@code cosine}
+     * @param kind     constant, step or cosine
      * @param stepSize epochs between decays of a {@code step} schedule, at least 1 there
      * @param gamma    the decay factor of a {@code step} schedule, finite and positive there
      * @param tMax     the half period in epochs of a {@code cosine} schedule, at least 1 there
      * @param etaMin   the floor of a {@code cosine} schedule, finite and non-negative there
      */
-    public record Schedule(String kind, int stepSize, double gamma, int tMax, double etaMin) {
+    public record Schedule(Kind kind, int stepSize, double gamma, int tMax, double etaMin) {
 
-        /** The schedule kinds a manifest may name. */
-        public static final Set<String> KINDS = Set.of("constant", "step", "cosine");
+        /** The schedule families; {@link #jsonName} is also the DSL's name. */
+        public enum Kind {
+            CONSTANT, STEP, COSINE;
+
+            public String jsonName() {
+                return name().toLowerCase(Locale.ROOT);
+            }
+
+            /** The kind a manifest names; fails with the names it knows. */
+            public static Kind of(String name) {
+                for (Kind k : values()) if (k.jsonName().equals(name)) return k;
+                throw new IllegalArgumentException("schedule kind '" + name + "' is not one of constant, step, cosine");
+            }
+        }
 
         public Schedule {
             Objects.requireNonNull(kind, "kind");
             switch (kind) {
-                case "constant" -> { }
-                case "step" -> {
+                case CONSTANT -> { }
+                case STEP -> {
                     if (stepSize < 1 || !(gamma > 0) || !Double.isFinite(gamma)) {
                         throw new IllegalArgumentException("a step schedule needs step_size ≥ 1 and a finite gamma > 0, got step_size = "
                                 + stepSize + ", gamma = " + gamma);
                     }
                 }
-                case "cosine" -> {
+                case COSINE -> {
                     if (tMax < 1) {
                         throw new IllegalArgumentException("a cosine schedule needs t_max ≥ 1, got " + tMax);
                     }
                     requireNonNegative("eta_min", etaMin);
                 }
-                default -> throw new IllegalArgumentException("schedule kind '" + kind + "' is not one of constant, step, cosine");
             }
         }
 
         /** The learning rate stays at the optimizer's {@code lr}. */
         public static Schedule constant() {
-            return new Schedule("constant", 1, 1, 1, 0);
+            return new Schedule(Kind.CONSTANT, 1, 1, 1, 0);
         }
 
         /** {@code lr · gamma^(epoch / stepSize)}, integer division. */
         public static Schedule step(int stepSize, double gamma) {
-            return new Schedule("step", stepSize, gamma, 1, 0);
+            return new Schedule(Kind.STEP, stepSize, gamma, 1, 0);
         }
 
         /** {@code etaMin + (lr − etaMin)·(1 + cos(π·epoch/tMax))/2}, also past {@code tMax}. */
         public static Schedule cosine(int tMax, double etaMin) {
-            return new Schedule("cosine", 1, 1, tMax, etaMin);
+            return new Schedule(Kind.COSINE, 1, 1, tMax, etaMin);
         }
 
         /** The learning rate of epoch {@code epoch} (0-based, non-negative) for base rate {@code lr}. */
@@ -233,11 +262,16 @@ public record Training(
                 throw new IllegalArgumentException("epoch must not be negative, got " + epoch);
             }
             return switch (kind) {
-                case "step" -> lr * Math.pow(gamma, epoch / stepSize);
-                case "cosine" -> etaMin + (lr - etaMin) * (1 + Math.cos(Math.PI * epoch / tMax)) / 2;
-                case "constant" -> lr;
-                default -> throw new IllegalStateException("schedule kind " + kind + " passed validation but has no formula");
+                case STEP -> lr * Math.pow(gamma, epoch / stepSize);
+                case COSINE -> etaMin + (lr - etaMin) * (1 + Math.cos(Math.PI * epoch / tMax)) / 2;
+                case CONSTANT -> lr;
             };
+        }
+    }
+
+    private static void requirePositive(String name, double value) {
+        if (!(value > 0) || !Double.isFinite(value)) {
+            throw new IllegalArgumentException("optimizer " + name + " must be finite and positive, got " + value);
         }
     }
 

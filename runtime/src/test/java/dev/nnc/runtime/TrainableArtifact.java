@@ -83,7 +83,7 @@ final class TrainableArtifact {
 
     /** An Adam optimizer (β1 = 0.9, β2 = 0.999) at lr 0.125 with {@code schedule}. */
     static Training.Optimizer adam(Training.Schedule schedule) {
-        return new Training.Optimizer("adam", 0.125, 0, false, 0.9, 0.999, 1e-8, 0, schedule);
+        return new Training.Optimizer(Training.Optimizer.Kind.ADAM, 0.125, 0, false, 0.9, 0.999, 1e-8, 0, schedule);
     }
 
     static List<TensorSpec> params(int bigElements) {

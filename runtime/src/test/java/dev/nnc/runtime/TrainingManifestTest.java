@@ -31,7 +31,7 @@ class TrainingManifestTest {
         assertEquals(manifest, read);
         assertEquals(3, read.training().seedSetting());
         assertTrue(manifest.toJson().contains("\"state_offset\": 64"), manifest.toJson());
-        Training sgd = TrainableArtifact.training(new Training.Optimizer("sgd", 0.5, 0.9, true, 0, 0, 0, 1e-4, Training.Schedule.step(3, 0.1)),
+        Training sgd = TrainableArtifact.training(new Training.Optimizer(Training.Optimizer.Kind.SGD, 0.5, 0.9, true, 0, 0, 0, 1e-4, Training.Schedule.step(3, 0.1)),
                 Map.of(), 0);
         Manifest withSgd = TrainableArtifact.manifest(sgd, 0);
         assertEquals(withSgd, Manifest.fromJson(withSgd.toJson()));
@@ -95,12 +95,12 @@ class TrainingManifestTest {
     @Test
     void refusesUnknownOptimizersAndBadSchedules() {
         assertInvalid("optimizer kind 'rmsprop' is not one of sgd, adam, adamw",
-                () -> new Training.Optimizer("rmsprop", 0.1, 0, false, 0.9, 0.999, 1e-8, 0, Training.Schedule.constant()));
+                () -> new Training.Optimizer(Training.Optimizer.Kind.of("rmsprop"), 0.1, 0, false, 0.9, 0.999, 1e-8, 0, Training.Schedule.constant()));
         assertInvalid("optimizer betas must lie in [0, 1), got beta1 = 1.0",
-                () -> new Training.Optimizer("adam", 0.1, 0, false, 1, 0.999, 1e-8, 0, Training.Schedule.constant()));
-        assertInvalid("optimizer lr must be finite and non-negative, got NaN",
-                () -> new Training.Optimizer("sgd", Double.NaN, 0, false, 0, 0, 0, 0, Training.Schedule.constant()));
-        assertInvalid("schedule kind 'linear' is not one of constant, step, cosine", () -> new Training.Schedule("linear", 1, 1, 1, 0));
+                () -> new Training.Optimizer(Training.Optimizer.Kind.ADAM, 0.1, 0, false, 1, 0.999, 1e-8, 0, Training.Schedule.constant()));
+        assertInvalid("optimizer lr must be finite and positive, got NaN",
+                () -> new Training.Optimizer(Training.Optimizer.Kind.SGD, Double.NaN, 0, false, 0, 0, 0, 0, Training.Schedule.constant()));
+        assertInvalid("schedule kind 'linear' is not one of constant, step, cosine", () -> new Training.Schedule(Training.Schedule.Kind.of("linear"), 1, 1, 1, 0));
         assertInvalid("a step schedule needs step_size ≥ 1", () -> Training.Schedule.step(0, 0.5));
         assertInvalid("a cosine schedule needs t_max ≥ 1, got 0", () -> Training.Schedule.cosine(0, 0));
         assertInvalid("epoch must not be negative, got -1", () -> ADAM.learningRate(-1));

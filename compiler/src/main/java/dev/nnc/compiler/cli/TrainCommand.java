@@ -201,7 +201,7 @@ final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "training %s: %,d examples%s%s, batch %d, %d epochs, optimizer %s%n", nnc.manifest().modelName(),
                 trainingData.size(), validation == null ? "" : String.format(Locale.ROOT, ", %,d for validation", validation.size()),
                 testData == null ? "" : String.format(Locale.ROOT, ", %,d for test", testData.size()), batchSize, epochCount,
-                training.optimizer().kind());
+                training.optimizer().kind().jsonName());
         OutputFiles files = new OutputFiles(output);
         Files.createDirectories(output.toAbsolutePath().getParent());
         Trainer.Result result;

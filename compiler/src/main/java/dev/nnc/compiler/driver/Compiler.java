@@ -14,7 +14,6 @@ import dev.nnc.compiler.kernel.Lowering;
 import dev.nnc.compiler.kernel.MemoryPlan;
 import dev.nnc.compiler.kernel.Operand;
 import dev.nnc.compiler.kernel.WeightLayout;
-import dev.nnc.compiler.optim.OptimizerSpec;
 import dev.nnc.compiler.optim.Optimizers;
 import dev.nnc.dsl.Dsl;
 import dev.nnc.dsl.ParseResult;
@@ -28,6 +27,7 @@ import dev.nnc.runtime.Manifest;
 import dev.nnc.runtime.Safetensors;
 import dev.nnc.runtime.Sha256;
 import dev.nnc.runtime.TensorSpec;
+import dev.nnc.runtime.Training.Optimizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -62,7 +62,7 @@ public final class Compiler {
      * The training entry point: the differentiated graph with its optimizer updates, its kernels and plan, and the
      * layout of the state segment (weights as in {@code weights.safetensors}, then the optimizer slots).
      */
-    public record Training(Graph graph, KernelProgram kernels, MemoryPlan plan, OptimizerSpec optimizer, Map<String, String> settings,
+    public record Training(Graph graph, KernelProgram kernels, MemoryPlan plan, Optimizer optimizer, Map<String, String> settings,
                            List<Param> slots, Map<String, Long> stateOffsets, long stateBytes) {}
 
     /** Parses and checks {@code source}; throws with every diagnostic if it has errors. */
@@ -199,11 +199,6 @@ public final class Compiler {
         Map<String, Operand> outs = t.kernels().outputs();
         List<Value> batch = g.inputs().stream().filter(v -> !Hyperparameters.NAMES.contains(v.name())).toList();
         List<Value> hyper = g.inputs().stream().filter(v -> Hyperparameters.NAMES.contains(v.name())).toList();
-        OptimizerSpec o = t.optimizer();
-        dev.nnc.runtime.Training.Optimizer optimizer = new dev.nnc.runtime.Training.Optimizer(o.kind().dslName(), o.lr(), o.momentum(),
-                o.nesterov(), o.beta1(), o.beta2(), o.eps(), o.weightDecay(),
-                new dev.nnc.runtime.Training.Schedule(o.schedule().kind().dslName(), o.schedule().stepSize(), o.schedule().gamma(),
-                        o.schedule().tMax(), o.schedule().etaMin()));
         return new dev.nnc.runtime.Training(
                 batch.stream().map(Compiler::spec).toList(),
                 batch.stream().map(v -> 4 * plan.floatIndex(ins.get(v.name()))).toList(),
@@ -213,7 +208,7 @@ public final class Compiler {
                 g.outputs().keySet().stream().map(name -> 4 * plan.floatIndex(outs.get(name))).toList(),
                 t.slots().stream().map(p -> spec(p.value())).toList(),
                 t.slots().stream().map(p -> t.stateOffsets().get(p.name())).toList(),
-                t.stateBytes(), optimizer, t.settings());
+                t.stateBytes(), t.optimizer(), t.settings());
     }
 
     private static List<TensorSpec> paramSpecs(Graph g) {

@@ -38,6 +38,7 @@ import dev.nnc.dsl.ast.TensorTypeRef;
 import dev.nnc.dsl.ast.TrainDecl;
 import dev.nnc.runtime.DType;
 import dev.nnc.runtime.Hyperparameters;
+import dev.nnc.runtime.Training.Optimizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -130,7 +131,7 @@ public final class Frontend {
      * the loss, to be differentiated and given the optimizer's updates; a complete graph (several models trained in
      * alternating steps) already has them.
      */
-    public record TrainingModel(Graph graph, Value loss, dev.nnc.compiler.optim.OptimizerSpec optimizer, Map<String, String> settings,
+    public record TrainingModel(Graph graph, Value loss, Optimizer optimizer, Map<String, String> settings,
                                 boolean complete) {}
 
     /** A lowered training model, or the diagnostics explaining why there is none. */

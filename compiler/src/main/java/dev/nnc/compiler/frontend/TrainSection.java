@@ -4,17 +4,15 @@ import dev.nnc.compiler.autodiff.Autodiff;
 import dev.nnc.compiler.ir.Dim;
 import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.ir.GraphBuilder;
-import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Op.BinaryKind;
 import dev.nnc.compiler.ir.Op.ReduceKind;
 import dev.nnc.compiler.ir.Op.UnaryKind;
+import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.TensorType;
 import dev.nnc.compiler.ir.Value;
-import dev.nnc.compiler.optim.OptimizerSpec;
 import dev.nnc.compiler.optim.Optimizers;
-import dev.nnc.compiler.optim.ScheduleSpec;
 import dev.nnc.dsl.ArgKind;
 import dev.nnc.dsl.CallBinding;
 import dev.nnc.dsl.ParamDefault;
@@ -25,9 +23,9 @@ import dev.nnc.dsl.ast.BoolLit;
 import dev.nnc.dsl.ast.Call;
 import dev.nnc.dsl.ast.DimRef;
 import dev.nnc.dsl.ast.Expr;
-import dev.nnc.dsl.ast.ModelDecl;
 import dev.nnc.dsl.ast.FloatLit;
 import dev.nnc.dsl.ast.IntLit;
+import dev.nnc.dsl.ast.ModelDecl;
 import dev.nnc.dsl.ast.Name;
 import dev.nnc.dsl.ast.Neg;
 import dev.nnc.dsl.ast.Span;
@@ -35,6 +33,8 @@ import dev.nnc.dsl.ast.TensorTypeRef;
 import dev.nnc.dsl.ast.TrainDecl;
 import dev.nnc.dsl.ast.TrainItem;
 import dev.nnc.runtime.DType;
+import dev.nnc.runtime.Training.Optimizer;
+import dev.nnc.runtime.Training.Schedule;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,7 +52,7 @@ import java.util.Set;
 final class TrainSection {
 
     /** The loss, the optimizer and the loop settings of a train section. */
-    record Lowered(Value loss, OptimizerSpec optimizer, Map<String, String> settings, boolean complete) {}
+    record Lowered(Value loss, Optimizer optimizer, Map<String, String> settings, boolean complete) {}
 
     private static final Map<String, Signature> LOSSES = catalog(
             signature("cross_entropy", "mean cross-entropy of logits [B, C] against i32 class labels [B]",
@@ -155,14 +155,14 @@ final class TrainSection {
             }
         }
         int epochs = Integer.parseInt(settings.getOrDefault("epochs", "10"));
-        ScheduleSpec schedule = schedule(byKey.get("schedule"), epochs);
+        Schedule schedule = schedule(byKey.get("schedule"), epochs);
         if (!steps.isEmpty()) return steps(steps, metrics, byKey, schedule, settings, scope);
         if (!f.models().isEmpty()) {
             f.report(train.modelSpan(), "a train section with `models` trains them in `step` sections", "add `step name { loss …; optimizer …; updates Model }`");
             return null;
         }
         Value loss = loss(byKey.get("loss"), scope);
-        OptimizerSpec optimizer = optimizer(byKey.get("optimizer"), schedule);
+        Optimizer optimizer = optimizer(byKey.get("optimizer"), schedule);
         if (loss == null || optimizer == null) return null;
         metrics(metrics, scope);
         return new Lowered(loss, optimizer, settings, false);
@@ -175,14 +175,14 @@ final class TrainSection {
      * (forward, backward, updates); its outputs are {@code loss} (the sum), {@code loss_<step>} and the metrics.
      */
     private Lowered steps(List<TrainItem.Section> steps, List<TrainItem.Named> metrics, Map<String, TrainItem.Setting> byKey,
-                          ScheduleSpec schedule, Map<String, String> settings, Frontend.Scope scope) {
+                          Schedule schedule, Map<String, String> settings, Frontend.Scope scope) {
         for (String key : List.of("loss", "optimizer")) {
             if (byKey.containsKey(key)) f.report(byKey.get(key).keySpan(), "`" + key + "` belongs inside each `step`", null);
         }
         if (schedule == null) return null;
         Set<Value> frozen = new HashSet<>();
         Map<String, Value> losses = new LinkedHashMap<>();
-        OptimizerSpec first = null;
+        Optimizer first = null;
         for (TrainItem.Section step : steps) {
             Map<String, TrainItem.Setting> items = new HashMap<>();
             for (TrainItem item : step.items()) {
@@ -200,7 +200,7 @@ final class TrainSection {
                 return null;
             }
             Value loss = loss(items.get("loss"), scope);
-            OptimizerSpec optimizer = optimizer(items.get("optimizer"), schedule);
+            Optimizer optimizer = optimizer(items.get("optimizer"), schedule);
             if (loss == null || optimizer == null) return null;
             if (first == null) {
                 first = optimizer;
@@ -406,7 +406,7 @@ final class TrainSection {
 
     // ---- optimizer and schedule ------------------------------------------------------------------
 
-    private OptimizerSpec optimizer(TrainItem.Setting setting, ScheduleSpec schedule) {
+    private Optimizer optimizer(TrainItem.Setting setting, Schedule schedule) {
         if (setting == null) {
             f.report(train.modelSpan(), "the train section of `" + train.model() + "` has no `optimizer`", "e.g. `optimizer adam(lr=1e-3)`");
             return null;
@@ -422,7 +422,7 @@ final class TrainSection {
                 case "sgd" -> {
                     Double momentum = nonNegative(args.get("momentum"), "momentum");
                     if (momentum == null) yield null;
-                    yield new OptimizerSpec(OptimizerSpec.Kind.SGD, lr, momentum, args.get("nesterov") instanceof BoolLit(boolean n, Span s) && n,
+                    yield new Optimizer(Optimizer.Kind.SGD, lr, momentum, args.get("nesterov") instanceof BoolLit(boolean n, Span s) && n,
                             0.9, 0.999, 1e-8, decay, schedule);
                 }
                 default -> {
@@ -430,7 +430,7 @@ final class TrainSection {
                     Double beta2 = nonNegative(args.get("beta2"), "beta2");
                     Double eps = positive(args.get("eps"), "eps");
                     if (beta1 == null || beta2 == null || eps == null) yield null;
-                    yield new OptimizerSpec(kind.equals("adam") ? OptimizerSpec.Kind.ADAM : OptimizerSpec.Kind.ADAMW, lr, 0, false,
+                    yield new Optimizer(kind.equals("adam") ? Optimizer.Kind.ADAM : Optimizer.Kind.ADAMW, lr, 0, false,
                             beta1, beta2, eps, decay, schedule);
                 }
             };
@@ -440,25 +440,25 @@ final class TrainSection {
         }
     }
 
-    private ScheduleSpec schedule(TrainItem.Setting setting, int epochs) {
-        if (setting == null) return ScheduleSpec.constant();
+    private Schedule schedule(TrainItem.Setting setting, int epochs) {
+        if (setting == null) return Schedule.constant();
         Expr value = setting.value() instanceof Name n ? new Call(n.name(), n.span(), List.of(), false, n.span()) : setting.value();
         Map<String, Expr> args = bind(value, SCHEDULES, "schedule");
         if (args == null) return null;
         try {
             return switch (((Call) value).callee()) {
-                case "constant" -> ScheduleSpec.constant();
+                case "constant" -> Schedule.constant();
                 case "step" -> {
                     Long every = intValue(args.get("every"));
                     Double gamma = number(args.get("gamma"));
                     if (every == null || gamma == null) yield null;
-                    yield new ScheduleSpec(ScheduleSpec.Kind.STEP, every.intValue(), gamma, 0, 0);
+                    yield new Schedule(Schedule.Kind.STEP, every.intValue(), gamma, 0, 0);
                 }
                 default -> {
                     Long tMax = args.containsKey("t_max") ? intValue(args.get("t_max")) : Long.valueOf(epochs);
                     Double etaMin = number(args.get("eta_min"));
                     if (tMax == null || etaMin == null) yield null;
-                    yield new ScheduleSpec(ScheduleSpec.Kind.COSINE, 0, 1, tMax.intValue(), etaMin);
+                    yield new Schedule(Schedule.Kind.COSINE, 0, 1, tMax.intValue(), etaMin);
                 }
             };
         } catch (IllegalArgumentException e) {

@@ -2,13 +2,14 @@ package dev.nnc.compiler.optim;
 
 import dev.nnc.compiler.ir.GraphBuilder;
 import dev.nnc.compiler.ir.Init;
-import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Op.BinaryKind;
+import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.TensorType;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.runtime.Hyperparameters;
+import dev.nnc.runtime.Training.Optimizer;
 import java.util.Map;
 
 /**
@@ -27,7 +28,7 @@ public final class Optimizers {
     }
 
     /** Adds the updates of {@code spec} for each weight given its gradient. */
-    public static void apply(GraphBuilder b, OptimizerSpec spec, Map<Param, Value> gradients) {
+    public static void apply(GraphBuilder b, Optimizer spec, Map<Param, Value> gradients) {
         apply(b, spec, gradients, 1);
     }
 
@@ -35,11 +36,11 @@ public final class Optimizers {
      * Adds the updates of {@code spec} with the learning rate input scaled by {@code lrScale} (several optimizers in
      * one step share the scheduled {@code lr} input; each keeps its own ratio to it).
      */
-    public static void apply(GraphBuilder b, OptimizerSpec spec, Map<Param, Value> gradients, double lrScale) {
+    public static void apply(GraphBuilder b, Optimizer spec, Map<Param, Value> gradients, double lrScale) {
         new Optimizers(b).run(spec, gradients, lrScale);
     }
 
-    private void run(OptimizerSpec spec, Map<Param, Value> gradients, double lrScale) {
+    private void run(Optimizer spec, Map<Param, Value> gradients, double lrScale) {
         TensorType scalar = TensorType.f32(Shape.scalar());
         Value scheduled = hyper(Hyperparameters.LR, scalar);
         Value lr = lrScale == 1 ? scheduled : mul(scheduled, c(lrScale));
@@ -55,7 +56,7 @@ public final class Optimizers {
     }
 
     /** d = g + wd·p; buf = μ·buf + d; d = nesterov ? d + μ·buf : buf; p = p − lr·d (torch.optim.SGD, dampening 0). */
-    private void sgd(OptimizerSpec spec, Value p, Value g, Value lr) {
+    private void sgd(Optimizer spec, Value p, Value g, Value lr) {
         Value d = spec.weightDecay() > 0 ? add(g, mul(c(spec.weightDecay()), p)) : g;
         if (spec.momentum() > 0) {
             Value buf = slot(p, "momentum_buffer");
@@ -72,11 +73,11 @@ public final class Optimizers {
      * AdamW first decays p ← p·(1 − lr·wd); Adam adds wd·p to g instead. Then m = β1·m + (1 − β1)·g,
      * v = β2·v + (1 − β2)·g², p = p − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + eps) (torch.optim.Adam/AdamW).
      */
-    private void adam(OptimizerSpec spec, Value p, Value g, Value lr, Value bias1, Value bias2Sqrt) {
+    private void adam(Optimizer spec, Value p, Value g, Value lr, Value bias1, Value bias2Sqrt) {
         Value base = p;
         Value grad = g;
         if (spec.weightDecay() > 0) {
-            if (spec.kind() == OptimizerSpec.Kind.ADAMW) {
+            if (spec.kind() == Optimizer.Kind.ADAMW) {
                 base = mul(p, sub(c(1), mul(lr, c(spec.weightDecay()))));
             } else {
                 grad = add(g, mul(c(spec.weightDecay()), p));

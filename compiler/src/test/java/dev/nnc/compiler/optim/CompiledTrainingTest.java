@@ -16,6 +16,7 @@ import dev.nnc.runtime.DType;
 import dev.nnc.runtime.Hyperparameters;
 import dev.nnc.runtime.NncModel;
 import dev.nnc.runtime.Tensor;
+import dev.nnc.runtime.Training.Optimizer;
 import dev.nnc.runtime.TrainingSession;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -117,7 +118,7 @@ class CompiledTrainingTest {
 
         Path artifact = dir.resolve("net.nnc");
         Compiler.writeArtifact(c, artifact);
-        OptimizerSpec spec = training.optimizer();
+        Optimizer spec = training.optimizer();
         long seedSetting = Long.parseLong(training.settings().getOrDefault("seed", "0"));
         SplittableRandom random = new SplittableRandom(5);
         try (NncModel model = NncModel.load(artifact); TrainingSession session = model.newTrainingSession()) {
