@@ -27,7 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -49,17 +49,14 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL.nn", description = "the model source")
-    Path source;
+    @Mixin
+    ModelSource input;
 
     @Option(names = "--batch", paramLabel = "N", split = ",", description = "batch sizes to time (repeatable or comma-separated; default: 1 and the maximum)")
     List<Integer> batches;
 
     @Option(names = "--iterations", paramLabel = "N", defaultValue = "200", description = "timed runs per variant and batch, after as many warm-up runs (default: ${DEFAULT-VALUE})")
     int iterations;
-
-    @Option(names = "--model", paramLabel = "NAME", description = "the model to compile when the file has several")
-    String model;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed for parameters and the random input (default: ${DEFAULT-VALUE})")
     long seed;
@@ -70,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (iterations < 1) throw new UserError("nnc bench: --iterations must be at least 1, got " + iterations);
-        SourceFile src = CompileCommand.read(source);
+        SourceFile src = input.read();
         List<Variant> variants = new ArrayList<>();
         try {
             for (OptLevel opt : List.of(OptLevel.O0, OptLevel.O2)) variants.add(compile(src, opt));
@@ -107,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Variant compile(SourceFile src, OptLevel opt) throws CompileException, WeightsException, IOException, ArtifactException {
-        Compiler.Compilation c = Compiler.compile(src, new CompileOptions(model, 0, seed, null, opt));
+        Compiler.Compilation c = Compiler.compile(src, new CompileOptions(input.model, 0, seed, input.weights, opt));
         Path artifact = Files.createTempFile("nnc-bench-", "-" + opt + ".nnc");
         Compiler.writeArtifact(c, artifact);
         return new Variant(opt, c.kernels().kernels().size(), c.plan().arenaBytes(), NncModel.load(artifact), artifact);

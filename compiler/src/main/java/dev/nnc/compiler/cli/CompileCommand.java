@@ -10,7 +10,6 @@ import dev.nnc.compiler.kernel.PlanChart;
 import dev.nnc.dsl.ast.AstPrinter;
 import dev.nnc.dsl.ast.SourceFile;
 import java.io.IOException;
-import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,7 +20,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -36,23 +35,17 @@ final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL.nn", description = "the model source")
-    Path source;
+    @Mixin
+    ModelSource input;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT.nnc", description = "the artifact to write (default: MODEL.nnc beside the source)")
     Path output;
-
-    @Option(names = "--weights", paramLabel = "W.safetensors", description = "take parameters from this file (PyTorch names and layouts) instead of initializing them")
-    Path weights;
 
     @Option(names = "--emit", paramLabel = "STAGE", description = "print a stage instead of writing an artifact: ${COMPLETION-CANDIDATES}")
     Stage emit;
 
     @Option(names = "--plan-chart", paramLabel = "FILE.svg", description = "with --emit plan, draw the memory timeline here (default: MODEL.plan.svg beside the output)")
     Path planChart;
-
-    @Option(names = "--model", paramLabel = "NAME", description = "the model to compile when the file has several")
-    String model;
 
     @Option(names = "--max-batch", paramLabel = "N", description = "plan for batches up to N (default: the source's B<=N, else 64)")
     int maxBatch;
@@ -67,8 +60,8 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (maxBatch < 0) throw new UserError("nnc compile: --max-batch must be positive, got " + maxBatch);
-        SourceFile src = read(source);
-        CompileOptions options = new CompileOptions(model, maxBatch, seed, weights, opt);
+        SourceFile src = input.read();
+        CompileOptions options = new CompileOptions(input.model, maxBatch, seed, input.weights, opt);
         try {
             long start = System.nanoTime();
             if (emit == Stage.ast) {
@@ -88,7 +81,7 @@ final class CompileCommand implements Callable<Integer> {
                 printPlan(c);
                 return Main.OK;
             }
-            Path out = output != null ? output : defaultOutput(source);
+            Path out = output != null ? output : defaultOutput(input.source);
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
             Compiler.writeArtifact(c, out);
@@ -102,7 +95,7 @@ final class CompileCommand implements Callable<Integer> {
         } catch (WeightsException e) {
             throw new UserError("nnc compile: " + e.getMessage());
         } catch (IOException e) {
-            throw new UserError("nnc compile: cannot write " + (output != null ? output : defaultOutput(source)) + ": " + describe(e));
+            throw new UserError("nnc compile: cannot write " + (output != null ? output : defaultOutput(input.source)) + ": " + describe(e));
         }
     }
 
@@ -114,7 +107,7 @@ final class CompileCommand implements Callable<Integer> {
         for (PlanChart.Panel p : panels) {
             spec.commandLine().getOut().print("# " + p.name() + "\n" + p.plan().print(p.program()));
         }
-        Path chart = planChart != null ? planChart : siblingOf(output != null ? output : defaultOutput(source), ".plan.svg");
+        Path chart = planChart != null ? planChart : siblingOf(output != null ? output : defaultOutput(input.source), ".plan.svg");
         String title = "Memory plan of " + c.graph().name() + " (-" + c.options().opt().name() + ", max batch " + c.kernels().maxBatch() + ")";
         try {
             Path parent = chart.toAbsolutePath().getParent();
@@ -135,18 +128,6 @@ final class CompileCommand implements Callable<Integer> {
                 case "2" -> OptLevel.O2;
                 default -> throw new picocli.CommandLine.TypeConversionException("expected -O0 or -O2, got -O" + value);
             };
-        }
-    }
-
-    static SourceFile read(Path file) {
-        try {
-            return new SourceFile(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            throw new UserError("nnc: " + file + ": no such file");
-        } catch (MalformedInputException e) {
-            throw new UserError("nnc: " + file + ": not UTF-8 text");
-        } catch (IOException e) {
-            throw new UserError("nnc: " + file + ": cannot read: " + e.getMessage());
         }
     }
 

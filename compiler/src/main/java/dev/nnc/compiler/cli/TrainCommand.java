@@ -47,7 +47,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /**
@@ -66,8 +66,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL.nn", description = "the model source with a train section")
-    Path source;
+    @Mixin
+    ModelSource input;
 
     @Option(names = "--data", paramLabel = "PATH", required = true,
             description = "training data: an MNIST-layout folder of IDX files, a folder of <input>.npy, an .npz or a .csv (label first)")
@@ -85,14 +85,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", description = "examples per step (default: the train section's, else " + DEFAULT_BATCH + ")")
     Integer batch;
 
-    @Option(names = "--weights", paramLabel = "INIT.safetensors", description = "initial parameters (PyTorch names) instead of seeded initialization")
-    Path weights;
-
     @Option(names = "--resume", paramLabel = "CKPT", description = "continue from a checkpoint written by nnc train (OUT.ckpt.safetensors)")
     Path resume;
-
-    @Option(names = "--model", paramLabel = "NAME", description = "the model to train when the file has several")
-    String model;
 
     @Option(names = "--seed", paramLabel = "S", description = "seeds initialization, shuffling and the validation split (default: the train section's, else 0)")
     Long seed;
@@ -103,17 +97,17 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        SourceFile src = CompileCommand.read(source);
+        SourceFile src = input.read();
         Path artifact = null;
         try {
             Program ast = Compiler.parse(src);
             long initSeed = seed != null ? seed : 0;
-            Compiler.Compilation compilation = Compiler.compile(src, new CompileOptions(model, 0, initSeed, weights));
+            Compiler.Compilation compilation = Compiler.compile(src, new CompileOptions(input.model, 0, initSeed, input.weights));
             artifact = Files.createTempFile("nnc-train-", ".nnc");
             Compiler.writeArtifact(compilation, artifact);
             try (NncModel nnc = NncModel.load(artifact)) {
                 if (!nnc.isTrainable() || nnc.manifest().training() == null) {
-                    throw new UserError("nnc train: " + source + ": model " + nnc.manifest().modelName()
+                    throw new UserError("nnc train: " + input.source + ": model " + nnc.manifest().modelName()
                             + " has no training entry point; add a `train " + nnc.manifest().modelName() + " { ... }` section");
                 }
                 train(nnc, artifact, ast, out);
@@ -176,7 +170,7 @@ final class TrainCommand implements Callable<Integer> {
             config = new TrainConfig(epochCount, batchSize, shuffleSeed, patience, metric,
                     nnc.inputs().stream().map(TensorSpec::name).toList(), scoring, metrics);
         } catch (IllegalArgumentException e) {
-            throw new UserError("nnc train: " + source + ": " + e.getMessage());
+            throw new UserError("nnc train: " + input.source + ": " + e.getMessage());
         }
         DataLoader.Layout layout = new DataLoader.Layout(batchInputs, targets, classes);
         Dataset trainingData = DataLoader.load(data, layout, DataLoader.Part.TRAIN);
