@@ -4,12 +4,14 @@ import dev.nnc.compiler.driver.CompileException;
 import dev.nnc.compiler.driver.CompileOptions;
 import dev.nnc.compiler.driver.Compiler;
 import dev.nnc.compiler.driver.OptLevel;
+import dev.nnc.compiler.driver.Pipeline;
 import dev.nnc.compiler.driver.WeightsException;
 import dev.nnc.compiler.ir.IrPrinter;
 import dev.nnc.compiler.kernel.PlanChart;
 import dev.nnc.dsl.ast.AstPrinter;
 import dev.nnc.dsl.ast.SourceFile;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,11 +20,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code nnc compile MODEL.nn}: source to artifact, or to any intermediate form with {@code --emit}. */
 @Command(name = "compile", mixinStandardHelpOptions = true,
@@ -54,6 +57,11 @@ final class CompileCommand implements Callable<Integer> {
             defaultValue = "2", converter = OptLevelConverter.class)
     OptLevel opt;
 
+    @Option(names = "--print-after", paramLabel = "PASS", split = ",",
+            description = "print the IR (or kernel program) after these passes to stderr, training step included: all, or any of "
+                    + "autodiff, fold-batchnorm, simplify, dead-code, lower, fuse, pack-weights")
+    List<String> printAfter;
+
     @Option(names = "--seed", paramLabel = "S", description = "seed for initializing parameters (default: ${DEFAULT-VALUE})", defaultValue = "0")
     long seed;
 
@@ -72,7 +80,7 @@ final class CompileCommand implements Callable<Integer> {
                 spec.commandLine().getOut().print(IrPrinter.print(Compiler.graph(src, options)));
                 return Main.OK;
             }
-            Compiler.Compilation c = Compiler.compile(src, options);
+            Compiler.Compilation c = Compiler.compile(src, options, printer());
             if (emit == Stage.kernels) {
                 spec.commandLine().getOut().print(c.kernels().print());
                 return Main.OK;
@@ -129,6 +137,25 @@ final class CompileCommand implements Callable<Integer> {
                 default -> throw new picocli.CommandLine.TypeConversionException("expected -O0 or -O2, got -O" + value);
             };
         }
+    }
+
+    /** What {@code --print-after} asks for: the text after each named pass, on stderr. */
+    private BiConsumer<String, String> printer() {
+        if (printAfter == null || printAfter.isEmpty()) return Pipeline.SILENT;
+        for (String name : printAfter) {
+            if (!name.equals("all") && !Pipeline.names().contains(name)) {
+                throw new UserError("nnc compile: --print-after " + name + " is not a pass; the passes are all, " + String.join(", ", Pipeline.names()));
+            }
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        return (pass, text) -> {
+            String name = pass.contains(" ") ? pass.substring(0, pass.indexOf(' ')) : pass;
+            if (printAfter.contains("all") || printAfter.contains(name)) {
+                err.println("// after " + pass);
+                err.print(text);
+                err.flush();
+            }
+        };
     }
 
     /** An I/O failure in words, without the exception's class name. */

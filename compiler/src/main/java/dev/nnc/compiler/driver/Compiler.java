@@ -1,20 +1,16 @@
 package dev.nnc.compiler.driver;
 
-import dev.nnc.compiler.autodiff.Autodiff;
 import dev.nnc.compiler.emit.JvmEmitter;
 import dev.nnc.compiler.frontend.Frontend;
 import dev.nnc.compiler.ir.Graph;
-import dev.nnc.compiler.ir.GraphBuilder;
 import dev.nnc.compiler.ir.IrPrinter;
 import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.compiler.ir.Verifier;
 import dev.nnc.compiler.kernel.KernelProgram;
-import dev.nnc.compiler.kernel.Lowering;
 import dev.nnc.compiler.kernel.MemoryPlan;
 import dev.nnc.compiler.kernel.Operand;
 import dev.nnc.compiler.kernel.WeightLayout;
-import dev.nnc.compiler.optim.Optimizers;
 import dev.nnc.dsl.Dsl;
 import dev.nnc.dsl.ParseResult;
 import dev.nnc.dsl.ast.Program;
@@ -37,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * The compiler pipeline from {@code .nn} source to a {@code .nnc} artifact:
@@ -87,14 +84,24 @@ public final class Compiler {
 
     /** Runs the whole pipeline except writing the artifact. */
     public static Compilation compile(SourceFile source, CompileOptions options) throws CompileException, WeightsException {
+        return compile(source, options, Pipeline.SILENT);
+    }
+
+    /** Runs the whole pipeline except writing the artifact, showing {@code printer} the product of every pass. */
+    public static Compilation compile(SourceFile source, CompileOptions options, BiConsumer<String, String> printer)
+            throws CompileException, WeightsException {
         Program ast = parse(source);
-        Graph g = graph(source, ast, options);
-        Map<String, float[]> weights = options.weights() == null ? Weights.initialize(g, options.seed()) : Weights.load(g, options.weights());
-        g = Pipeline.simplify(g, options.opt());
+        Graph frontend = graph(source, ast, options);
+        Map<String, float[]> weights = options.weights() == null ? Weights.initialize(frontend, options.seed())
+                : Weights.load(frontend, options.weights());
+        Pipeline.Result inference = Pipeline.run(frontend, new Pipeline.Context(Pipeline.Mode.INFERENCE, options.opt(), null,
+                Safetensors.dataBytes(paramSpecs(frontend))), labelled(printer, "inference"));
+        Graph g = inference.graph();
+        KernelProgram kernels = inference.program();
         Map<String, Long> weightOffsets = weightOffsets(g);
-        KernelProgram kernels = Pipeline.layOut(Pipeline.optimize(Lowering.lower(g), options.opt()), options.opt(), Safetensors.dataBytes(paramSpecs(g)));
         MemoryPlan plan = plan(kernels, weightOffsets, options.opt());
-        Optional<Training> training = hasTrainSection(ast, g.name()) ? Optional.of(training(source, ast, g, options, weightOffsets)) : Optional.empty();
+        Optional<Training> training = hasTrainSection(ast, g.name())
+                ? Optional.of(training(source, ast, g, options, weightOffsets, labelled(printer, "training"))) : Optional.empty();
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
         List<JvmEmitter.EntryPoint> entries = new ArrayList<>();
         entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan));
@@ -108,14 +115,21 @@ public final class Compiler {
 
     /** Optimizes, lowers, plans and emits {@code g} (an inference graph) at {@code level}, as {@link #compile} does. */
     public static CompiledGraph compileGraph(Graph g, OptLevel level) {
-        Graph simplified = Pipeline.simplify(g, level);
-        Verifier.verify(simplified);
-        KernelProgram kernels = Pipeline.layOut(Pipeline.optimize(Lowering.lower(simplified), level), level, Safetensors.dataBytes(paramSpecs(simplified)));
+        Verifier.verify(g);
+        Pipeline.Result result = Pipeline.run(g, new Pipeline.Context(Pipeline.Mode.INFERENCE, level, null, Safetensors.dataBytes(paramSpecs(g))),
+                Pipeline.SILENT);
+        Graph simplified = result.graph();
+        KernelProgram kernels = result.program();
         Map<String, Long> weightOffsets = weightOffsets(simplified);
         MemoryPlan plan = plan(kernels, weightOffsets, level);
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
         byte[] classFile = JvmEmitter.emit(className, g.name(), List.of(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan)));
         return new CompiledGraph(simplified, kernels, plan, weightOffsets, className, classFile);
+    }
+
+    /** {@code printer} with the entry point named after the pass: {@code simplify (training)}. */
+    private static BiConsumer<String, String> labelled(BiConsumer<String, String> printer, String entry) {
+        return (pass, text) -> printer.accept(pass + " (" + entry + ")", text);
     }
 
     /** The arena layout at {@code level}: every buffer apart at -O0 (the baseline), reused and written in place at -O2. */
@@ -137,8 +151,8 @@ public final class Compiler {
      * optimizer's updates. Its weights must be the inference graph's, in the same order, so one state segment
      * serves both entry points.
      */
-    public static Training training(SourceFile source, Program ast, Graph inference, CompileOptions options, Map<String, Long> weightOffsets)
-            throws CompileException {
+    public static Training training(SourceFile source, Program ast, Graph inference, CompileOptions options, Map<String, Long> weightOffsets,
+                                    BiConsumer<String, String> printer) throws CompileException {
         Frontend.TrainingResult lowered = Frontend.lowerTraining(ast, inference.name(), options.maxBatch());
         if (lowered.model().isEmpty()) throw new CompileException(source, lowered.diagnostics());
         Frontend.TrainingModel model = lowered.model().get();
@@ -147,16 +161,9 @@ public final class Compiler {
         if (!trained.equals(inferred)) {
             throw new IllegalStateException("training mode declared parameters " + trained + " but inference declared " + inferred);
         }
-        Graph complete = model.graph();
-        if (!model.complete()) {
-            Autodiff.Result diff = Autodiff.differentiate(model.graph(), model.loss());
-            GraphBuilder b = GraphBuilder.from(diff.graph());
-            Optimizers.apply(b, model.optimizer(), diff.gradients());
-            complete = b.build();
-        }
-        Graph g = Pipeline.simplify(complete, options.opt());
-        Verifier.verify(g);
-        KernelProgram kernels = Pipeline.optimize(Lowering.lower(g), options.opt());
+        Pipeline.Result step = Pipeline.run(model.graph(), new Pipeline.Context(Pipeline.Mode.TRAINING, options.opt(), model, 0), printer);
+        Graph g = step.graph();
+        KernelProgram kernels = step.program();
         List<Param> slots = g.params().stream().filter(p -> !p.isStored()).toList();
         Map<String, Long> stateOffsets = new HashMap<>(weightOffsets);
         long next = MemoryPlan.align(inference.weights().stream().mapToLong(p -> 4 * p.value().shape().numel(1)).sum());

@@ -269,8 +269,6 @@ final class Layers {
             frontend.update(runningMean, blend(runningMean, batchMean, momentum));
             frontend.update(runningVar, blend(runningVar, unbiased, momentum));
         } else {
-            Value folded = foldIntoProducer(x, gamma, beta, runningMean, runningVar, eps, name);
-            if (folded != null) return new Val.Tensor(folded);
             mean = frontend.addValue(new Op.Reshape(runningMean, channelShape), name + ".mean");
             variance = frontend.addValue(new Op.Reshape(runningVar, channelShape), name + ".var");
         }
@@ -278,47 +276,6 @@ final class Layers {
                 frontend.addValue(new Op.Unary(Op.UnaryKind.SQRT, binary(Op.BinaryKind.ADD, variance, constant(eps.floatValue()))), name));
         Value scaled = binary(Op.BinaryKind.MUL, normalized, frontend.addValue(new Op.Reshape(gamma, channelShape), name + ".weight"));
         return new Val.Tensor(binary(Op.BinaryKind.ADD, scaled, frontend.addValue(new Op.Reshape(beta, channelShape), name + ".bias")));
-    }
-
-    /**
-     * Inference batchnorm right after a convolution or dense layer is folded into it: with s = γ/√(var + eps), the
-     * layer runs with weights W·s (per output channel) and bias (b − mean)·s + β, so no normalization pass over the
-     * activations remains. The folded weights are computed in the graph from the parameters (a pass over W, not over
-     * the batch), so weights loaded later fold the same way. Returns null when x comes from something else.
-     */
-    private Value foldIntoProducer(Value x, Value gamma, Value beta, Value runningMean, Value runningVar, double eps, String name) {
-        Op producer = frontend.graph().definition(x).orElse(null);
-        Value bias = null;
-        Value linear = x;
-        if (producer instanceof Op.Binary(Op.BinaryKind kind, Value a, Value b) && kind == Op.BinaryKind.ADD) {
-            Op left = frontend.graph().definition(a).orElse(null);
-            Op right = frontend.graph().definition(b).orElse(null);
-            Value biasParam = right instanceof Op.Reshape(Value p, Shape sh) ? p : b;
-            boolean layerBias = (left instanceof Op.Conv2d || left instanceof Op.MatMul) && biasParam.shape().rank() == 1
-                    && frontend.graph().findParam(biasParam.name()).isPresent();
-            if (!layerBias) return null;
-            bias = biasParam;
-            linear = a;
-            producer = left;
-        }
-        long channels = x.shape().size(1);
-        Value scale = divide(gamma, frontend.addValue(new Op.Unary(Op.UnaryKind.SQRT, binary(Op.BinaryKind.ADD, runningVar, constant(eps))), name));
-        Value shift = binary(Op.BinaryKind.SUB, beta, binary(Op.BinaryKind.MUL, runningMean, scale));
-        if (bias != null) shift = binary(Op.BinaryKind.ADD, shift, binary(Op.BinaryKind.MUL, bias, scale));
-        Value offset = shift;
-        boolean matrix = linear.shape().rank() == 2;
-        return switch (producer) {
-            case Op.Conv2d c when c.weight().shape().size(0) == channels && frontend.graph().findParam(c.weight().name()).isPresent() -> {
-                Value w = binary(Op.BinaryKind.MUL, c.weight(), frontend.addValue(new Op.Reshape(scale, Shape.of(channels, 1, 1, 1)), name));
-                Value y = frontend.addValue(new Op.Conv2d(c.x(), w, c.strideH(), c.strideW(), c.padH(), c.padW()), name);
-                yield binary(Op.BinaryKind.ADD, y, frontend.addValue(new Op.Reshape(offset, Shape.of(channels, 1, 1)), name));
-            }
-            case Op.MatMul m when !m.transA() && m.transB() && matrix && frontend.graph().findParam(m.b().name()).isPresent() -> {
-                Value w = binary(Op.BinaryKind.MUL, m.b(), frontend.addValue(new Op.Reshape(scale, Shape.of(channels, 1)), name));
-                yield binary(Op.BinaryKind.ADD, frontend.addValue(new Op.MatMul(m.a(), w, false, true), name), offset);
-            }
-            case null, default -> null;
-        };
     }
 
     /** Σ over every axis but the channel axis 1, keeping the axes: [1, C(, 1, 1)]. */

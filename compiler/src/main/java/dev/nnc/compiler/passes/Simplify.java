@@ -26,7 +26,7 @@ public final class Simplify {
     private Simplify() {}
 
     public static Graph run(Graph g) {
-        return run(g, true);
+        return run(run(g, true), false);   // a rewrite can leave what fed it dead (−(−x) → x leaves −x)
     }
 
     /** Only removes dead nodes (what the unfused {@code -O0} pipeline does): every remaining node is computed. */

@@ -71,6 +71,29 @@ class CliTest {
     // ---- compile ----------------------------------------------------------------------------------------
 
     @Test
+    void printAfterShowsTheIrOfBothEntryPointsAfterTheNamedPass() throws Exception {
+        Path source = copyMlp();
+
+        Outcome o = nnc("compile", source.toString(), "--print-after", "simplify,fuse", "-o", dir.resolve("p.nnc").toString());
+
+        assertEquals(0, o.code(), o.err());
+        for (String header : List.of("// after simplify (inference)\ngraph Mlp(", "// after fuse (inference)\nkernels Mlp(",
+                "// after simplify (training)\ngraph Mlp(", "// after fuse (training)\nkernels Mlp(")) {
+            assertTrue(o.err().contains(header), header + " in:\n" + o.err());
+        }
+        assertFalse(o.err().contains("// after lower"), o.err());
+    }
+
+    @Test
+    void printAfterAnUnknownPassListsThePasses() throws Exception {
+        Outcome o = nnc("compile", copyMlp().toString(), "--print-after", "inline");
+
+        assertEquals(Main.USER_ERROR, o.code());
+        assertEquals("nnc compile: --print-after inline is not a pass; the passes are all, autodiff, fold-batchnorm, simplify, dead-code, "
+                + "lower, fuse, pack-weights\n", o.err());
+    }
+
+    @Test
     void compileWritesTheArtifactBesideTheSourceAndPrintsASummary() throws Exception {
         Path source = copyMlp();
 
