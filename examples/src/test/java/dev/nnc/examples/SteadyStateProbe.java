@@ -11,13 +11,15 @@ import java.nio.file.Path;
 
 /**
  * Run in a fresh JVM by {@link SteadyStateAllocationTest}: for each artifact named on the command line and each batch
- * size, runs {@link Session#run(int)} until the JIT has compiled it (a run allocates nothing, or the warm-up budget is
- * spent), then prints {@code model batch bytes gcs warmup} for {@value #MEASURED} more runs: the bytes this thread
+ * size, runs {@link Session#run(int)} until the JIT has compiled it (ten windows of 20 runs in a row allocate nothing,
+ * or the warm-up budget is spent), then prints {@code model batch bytes gcs warmup} for {@value #MEASURED} more runs: the bytes this thread
  * allocated and the collections that happened meanwhile.
  */
 final class SteadyStateProbe {
 
     static final int MEASURED = 200;
+    /** Warm-up ends after this many windows of 20 runs in a row allocated nothing: the JIT has settled, not just paused. */
+    private static final int CLEAN_WINDOWS = 10;
     private static final long WARMUP_NANOS = 20_000_000_000L;
 
     private SteadyStateProbe() {
@@ -36,18 +38,14 @@ final class SteadyStateProbe {
                     }
                     long deadline = System.nanoTime() + WARMUP_NANOS;
                     int warmup = 0;
-                    while (System.nanoTime() < deadline) {
-                        for (int i = 0; i < 100; i++) {
-                            session.run(batch);
-                        }
-                        warmup += 100;
+                    int cleanWindows = 0;
+                    while (System.nanoTime() < deadline && (cleanWindows < CLEAN_WINDOWS || warmup < 2000)) {
                         long before = threads.getCurrentThreadAllocatedBytes();
                         for (int i = 0; i < 20; i++) {
                             session.run(batch);
                         }
-                        if (threads.getCurrentThreadAllocatedBytes() == before && warmup >= 2000) {
-                            break;
-                        }
+                        warmup += 20;
+                        cleanWindows = threads.getCurrentThreadAllocatedBytes() == before ? cleanWindows + 1 : 0;
                     }
                     long gcs = gcCount();
                     long before = threads.getCurrentThreadAllocatedBytes();
