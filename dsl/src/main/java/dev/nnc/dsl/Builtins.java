@@ -73,6 +73,13 @@ public final class Builtins {
             layer("lstm", "an LSTM over [B, T, F] (gates i, f, g, o): the last hidden state [B, H], or every state with sequence=true",
                     required("hidden", INT), constant("sequence", BOOL, bool(false)), omittable("name", STRING)));
 
+    static {
+        List<String> named = Stream.of(Builtin.values()).map(Builtin::dslName).toList();
+        if (!named.equals(List.copyOf(CATALOG.keySet()))) {
+            throw new IllegalStateException("the catalog " + CATALOG.keySet() + " and the Builtin enum " + named + " disagree");
+        }
+    }
+
     private Builtins() {
     }
 

@@ -9,7 +9,7 @@ import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.TensorType;
 import dev.nnc.compiler.ir.TypeError;
 import dev.nnc.compiler.ir.Value;
-import dev.nnc.dsl.Builtins;
+import dev.nnc.dsl.Builtin;
 import dev.nnc.dsl.CallBinding;
 import dev.nnc.dsl.Diagnostic;
 import dev.nnc.dsl.Signature;
@@ -291,11 +291,11 @@ public final class Frontend {
         if (trainSection != null && trainSection.handles(c.callee())) return trainSection.call(c, scope);
         ModelDecl model = models.get(c.callee());
         if (model != null) return callModel(c, model, scope);
-        Optional<Signature> sig = Builtins.lookup(c.callee());
-        if (sig.isEmpty()) return new Val.Poison(); // the checker reports unknown layers
+        Optional<Builtin> builtin = Builtin.of(c.callee());
+        if (builtin.isEmpty()) return new Val.Poison(); // the checker reports unknown layers
         CallBinding binding;
         try {
-            binding = CallBinding.of(c, sig.get());
+            binding = CallBinding.of(c, builtin.get().signature());
         } catch (IllegalArgumentException e) {
             return new Val.Poison(); // the checker reports calls that do not fit
         }
@@ -308,7 +308,7 @@ public final class Frontend {
         List<Val> rest = new ArrayList<>();
         for (Expr e : binding.variadic()) rest.add(eval(e, scope));
         if (rest.stream().anyMatch(v -> v instanceof Val.Poison)) return new Val.Poison();
-        return new Layers(this, c, binding, args, rest, scope).lower();
+        return new Layers(this, c, binding, args, rest, scope).lower(builtin.get());
     }
 
     private Val callBlock(Call c, BlockDecl block, Scope caller) {

@@ -6,6 +6,7 @@ import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.TensorType;
 import dev.nnc.compiler.ir.Value;
+import dev.nnc.dsl.Builtin;
 import dev.nnc.dsl.CallBinding;
 import dev.nnc.dsl.ast.Call;
 import dev.nnc.dsl.ast.Span;
@@ -38,33 +39,33 @@ final class Layers {
         this.at = call.calleeSpan();
     }
 
-    Val lower() {
-        return switch (call.callee()) {
-            case "dense" -> dense();
-            case "conv2d" -> conv2d();
-            case "maxpool" -> pool(Op.PoolKind.MAX);
-            case "avgpool" -> pool(Op.PoolKind.AVG);
-            case "flatten" -> flatten();
-            case "reshape" -> reshape();
-            case "matmul" -> matmul();
-            case "relu" -> unary(Op.UnaryKind.RELU);
-            case "sigmoid" -> unary(Op.UnaryKind.SIGMOID);
-            case "tanh" -> unary(Op.UnaryKind.TANH);
-            case "gelu" -> unary(Op.UnaryKind.GELU);
-            case "softplus" -> unary(Op.UnaryKind.SOFTPLUS);
-            case "softmax" -> softmax();
-            case "dropout" -> dropout();
-            case "batchnorm" -> batchnorm();
-            case "layernorm" -> layernorm();
-            case "embedding" -> embedding();
-            case "transpose" -> transpose();
-            case "slice" -> slice();
-            case "concat" -> concat();
-            case "attention" -> attention();
-            case "conv_transpose2d" -> convTranspose();
-            case "rnn" -> recurrent(Op.RecurrentKind.RNN);
-            case "lstm" -> recurrent(Op.RecurrentKind.LSTM);
-            default -> throw new IllegalStateException("built-in `" + call.callee() + "` has no lowering");
+    /** The built-in {@code builtin} (which {@code call} calls) as graph ops. */
+    Val lower(Builtin builtin) {
+        return switch (builtin) {
+            case DENSE -> dense();
+            case CONV2D -> conv2d();
+            case MAXPOOL -> pool(Op.PoolKind.MAX);
+            case AVGPOOL -> pool(Op.PoolKind.AVG);
+            case FLATTEN -> flatten();
+            case RESHAPE -> reshape();
+            case MATMUL -> matmul();
+            case RELU -> unary(Op.UnaryKind.RELU);
+            case SIGMOID -> unary(Op.UnaryKind.SIGMOID);
+            case TANH -> unary(Op.UnaryKind.TANH);
+            case GELU -> unary(Op.UnaryKind.GELU);
+            case SOFTPLUS -> unary(Op.UnaryKind.SOFTPLUS);
+            case SOFTMAX -> softmax();
+            case DROPOUT -> dropout();
+            case BATCHNORM -> batchnorm();
+            case LAYERNORM -> layernorm();
+            case EMBEDDING -> embedding();
+            case TRANSPOSE -> transpose();
+            case SLICE -> slice();
+            case CONCAT -> concat();
+            case ATTENTION -> attention();
+            case CONV_TRANSPOSE2D -> convTranspose();
+            case RNN -> recurrent(Op.RecurrentKind.RNN);
+            case LSTM -> recurrent(Op.RecurrentKind.LSTM);
         };
     }
 

@@ -36,12 +36,15 @@ import dev.nnc.runtime.DType;
 import dev.nnc.runtime.Training.Optimizer;
 import dev.nnc.runtime.Training.Schedule;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Lowers a model's {@code train} section: declares its targets as inputs, builds the loss from primitives
@@ -54,6 +57,19 @@ final class TrainSection {
     /** The loss, the optimizer and the loop settings of a train section. */
     record Lowered(Value loss, Optimizer optimizer, Map<String, String> settings, boolean complete) {}
 
+    /** The loss functions a train section may call, by name; dispatched without a default, so each is lowered. */
+    enum Loss {
+        CROSS_ENTROPY, BCE_WITH_LOGITS, MSE, L1, L2;
+
+        String dslName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static Loss of(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+    }
+
     private static final Map<String, Signature> LOSSES = catalog(
             signature("cross_entropy", "mean cross-entropy of logits [B, C] against i32 class labels [B]",
                     required("logits", ArgKind.TENSOR), required("target", ArgKind.TENSOR)),
@@ -62,6 +78,12 @@ final class TrainSection {
             signature("mse", "mean squared error", required("prediction", ArgKind.TENSOR), required("target", ArgKind.TENSOR)),
             signature("l1", "sum of |w| over the given parameters", required("weights", ArgKind.TENSOR)),
             signature("l2", "sum of w² over the given parameters", required("weights", ArgKind.TENSOR)));
+
+    static {
+        if (!LOSSES.keySet().equals(EnumSet.allOf(Loss.class).stream().map(Loss::dslName).collect(Collectors.toSet()))) {
+            throw new IllegalStateException("the loss catalog " + LOSSES.keySet() + " and the Loss enum disagree");
+        }
+    }
 
     private static final Map<String, Signature> OPTIMIZERS = catalog(
             signature("sgd", "stochastic gradient descent (torch.optim.SGD)", required("lr", ArgKind.FLOAT),
@@ -327,10 +349,11 @@ final class TrainSection {
             if (v instanceof Val.Poison) return v;
             args.add(v);
         }
-        return switch (c.callee()) {
-            case "l1", "l2" -> penalty(c, args.getFirst());
-            default -> {
-                if (args.get(0) instanceof Val.Tensor(Value p) && !c.callee().equals("cross_entropy")
+        Loss loss = Loss.of(c.callee());
+        return switch (loss) {
+            case L1, L2 -> penalty(c, args.getFirst());
+            case CROSS_ENTROPY, BCE_WITH_LOGITS, MSE -> {
+                if (args.get(0) instanceof Val.Tensor(Value p) && loss != Loss.CROSS_ENTROPY
                         && (args.get(1) instanceof Val.Int || args.get(1) instanceof Val.Real)) {
                     // a number as the target means that value everywhere (a GAN's real/fake labels)
                     double v = args.get(1) instanceof Val.Int i ? i.value() : ((Val.Real) args.get(1)).value();
@@ -340,11 +363,11 @@ final class TrainSection {
                     f.report(c.calleeSpan(), "`" + c.callee() + "` expects two tensors, got " + args.get(0).describe() + " and " + args.get(1).describe(), null);
                     yield new Val.Poison();
                 }
-                yield switch (c.callee()) {
-                    case "cross_entropy" -> crossEntropy(c, prediction, target);
-                    case "bce_with_logits" -> sameShape(c, prediction, target) ? new Val.Tensor(bceWithLogits(prediction, target)) : new Val.Poison();
-                    case "mse" -> sameShape(c, prediction, target) ? new Val.Tensor(meanAll(square(sub(prediction, target)))) : new Val.Poison();
-                    default -> throw new IllegalStateException("loss `" + c.callee() + "` has no lowering");
+                yield switch (loss) {
+                    case CROSS_ENTROPY -> crossEntropy(c, prediction, target);
+                    case BCE_WITH_LOGITS -> sameShape(c, prediction, target) ? new Val.Tensor(bceWithLogits(prediction, target)) : new Val.Poison();
+                    case MSE -> sameShape(c, prediction, target) ? new Val.Tensor(meanAll(square(sub(prediction, target)))) : new Val.Poison();
+                    case L1, L2 -> throw new IllegalStateException("a penalty is not a loss of two tensors");
                 };
             }
         };
