@@ -7,10 +7,6 @@ import dev.nnc.compiler.ir.Param;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.kernels.MathFns;
 import dev.nnc.kernels.Random;
-import dev.nnc.kernels.Recurrent;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -312,35 +308,74 @@ public final class Interpreter {
     }
 
     /**
-     * Backpropagation through time by the library kernels, in float32 (they are checked against finite differences
-     * of a double-precision reference in the kernels module); the interpreter only converts.
+     * Backpropagation through time in double precision, written out on its own (not the library kernels, so the
+     * compiled BPTT is compared with an independent implementation). From the forward states {@code y} (and the LSTM's
+     * cells), backwards over the steps: the state gradient is dy_s plus what step s+1 sends back through W_hh; through
+     * the activations it gives the pre-activation gradients dz_s, which accumulate dW_ih += dz_sᵀ·x_s,
+     * dW_hh += dz_sᵀ·y_{s−1}, db += dz_s and give dx_s = dz_s·W_ih. The packed weight gradient is
+     * [dW_ih, dW_hh, db_ih, db_hh] (the two bias gradients are equal).
      */
     private static NdArray recurrentGrad(Op.RecurrentGrad g, Map<Value, NdArray> env) {
-        NdArray x = env.get(g.x());
-        int n = (int) x.shape()[0], t = (int) x.shape()[1], f = (int) x.shape()[2], h = (int) g.wHh().shape().size(1);
+        double[] x = env.get(g.x()).data(), wIh = env.get(g.wIh()).data(), wHh = env.get(g.wHh()).data();
+        double[] bIh = env.get(g.bIh()).data(), bHh = env.get(g.bHh()).data(), y = env.get(g.y()).data(), dy = env.get(g.dy()).data();
+        double[] cells = g.cells() == null ? null : env.get(g.cells()).data();
+        long[] shape = env.get(g.x()).shape();
+        int n = (int) shape[0], t = (int) shape[1], f = (int) shape[2], h = (int) g.wHh().shape().size(1);
+        boolean lstm = g.kind() == Op.RecurrentKind.LSTM;
         int gh = g.kind().gates() * h;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment xs = floats(arena, x), wIh = floats(arena, env.get(g.wIh())), wHh = floats(arena, env.get(g.wHh()));
-            MemorySegment bIh = floats(arena, env.get(g.bIh())), bHh = floats(arena, env.get(g.bHh()));
-            MemorySegment y = floats(arena, env.get(g.y())), dy = floats(arena, env.get(g.dy()));
-            MemorySegment dx = arena.allocate(4L * n * t * f, 64);
-            long packed = (long) gh * f + (long) gh * h + 2L * gh;
-            MemorySegment dW = arena.allocate(4 * packed, 64);
-            if (g.kind() == Op.RecurrentKind.RNN) {
-                MemorySegment scratch = arena.allocate(4 * Math.max(1, Recurrent.rnnScratchFloats(n, t, f, h)), 64);
-                Recurrent.rnnBackward(n, t, f, h, xs, 0, wIh, 0, wHh, 0, y, 0, dy, 0, dx, 0, dW, 0, scratch, 0);
-            } else {
-                MemorySegment cells = floats(arena, env.get(g.cells()));
-                MemorySegment scratch = arena.allocate(4 * Math.max(1, Recurrent.lstmScratchFloats(n, t, f, h)), 64);
-                Recurrent.lstmBackward(n, t, f, h, xs, 0, wIh, 0, wHh, 0, bIh, 0, bHh, 0, y, 0, cells, 0, dy, 0, dx, 0, dW, 0, scratch, 0);
+        double[] dx = new double[n * t * f];
+        double[] dWih = new double[gh * f], dWhh = new double[gh * h], db = new double[gh];
+        for (int b = 0; b < n; b++) {
+            double[] dhNext = new double[h];
+            double[] dcNext = new double[h];
+            for (int s = t - 1; s >= 0; s--) {
+                int row = (b * t + s) * h;
+                int previous = s > 0 ? row - h : -1;    // y_{s−1}, c_{s−1}; zero before the first step
+                double[] z = new double[gh];
+                for (int j = 0; j < gh; j++) {
+                    double acc = bIh[j] + bHh[j];
+                    for (int i = 0; i < f; i++) acc += x[(b * t + s) * f + i] * wIh[j * f + i];
+                    if (previous >= 0) for (int i = 0; i < h; i++) acc += y[previous + i] * wHh[j * h + i];
+                    z[j] = acc;
+                }
+                double[] dz = new double[gh];
+                for (int j = 0; j < h; j++) {
+                    double dh = dy[row + j] + dhNext[j];
+                    if (!lstm) {
+                        dz[j] = dh * (1 - y[row + j] * y[row + j]);
+                        continue;
+                    }
+                    double in = sigmoid(z[j]), forget = sigmoid(z[h + j]), candidate = Math.tanh(z[2 * h + j]), out = sigmoid(z[3 * h + j]);
+                    double tanhCell = Math.tanh(cells[row + j]);
+                    double cellBefore = previous >= 0 ? cells[previous + j] : 0;
+                    double dc = dcNext[j] + dh * out * (1 - tanhCell * tanhCell);
+                    dz[j] = dc * candidate * in * (1 - in);
+                    dz[h + j] = dc * cellBefore * forget * (1 - forget);
+                    dz[2 * h + j] = dc * in * (1 - candidate * candidate);
+                    dz[3 * h + j] = dh * tanhCell * out * (1 - out);
+                    dcNext[j] = dc * forget;
+                }
+                Arrays.fill(dhNext, 0);
+                for (int j = 0; j < gh; j++) {
+                    db[j] += dz[j];
+                    for (int i = 0; i < f; i++) {
+                        dWih[j * f + i] += dz[j] * x[(b * t + s) * f + i];
+                        dx[(b * t + s) * f + i] += dz[j] * wIh[j * f + i];
+                    }
+                    for (int i = 0; i < h; i++) {
+                        if (previous >= 0) dWhh[j * h + i] += dz[j] * y[previous + i];
+                        dhNext[i] += dz[j] * wHh[j * h + i];
+                    }
+                }
             }
-            return g.weights() ? NdArray.ofFloats(dW.toArray(ValueLayout.JAVA_FLOAT), packed)
-                    : NdArray.ofFloats(dx.toArray(ValueLayout.JAVA_FLOAT), n, t, f);
         }
-    }
-
-    private static MemorySegment floats(Arena arena, NdArray a) {
-        return arena.allocateFrom(ValueLayout.JAVA_FLOAT, a.toFloats());
+        if (!g.weights()) return new NdArray(shape, dx);
+        double[] packed = new double[dWih.length + dWhh.length + 2 * gh];
+        System.arraycopy(dWih, 0, packed, 0, dWih.length);
+        System.arraycopy(dWhh, 0, packed, dWih.length, dWhh.length);
+        System.arraycopy(db, 0, packed, dWih.length + dWhh.length, gh);
+        System.arraycopy(db, 0, packed, dWih.length + dWhh.length + gh, gh);
+        return new NdArray(new long[] {packed.length}, packed);
     }
 
     private static long[] strides(long[] shape) {

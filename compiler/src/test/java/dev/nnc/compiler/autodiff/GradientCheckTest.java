@@ -38,11 +38,6 @@ class GradientCheckTest {
 
     private static final double H = 1e-6;
     private static final double TOLERANCE = 1e-6;
-    /**
-     * Recurrent layers differentiate through the float32 library kernels (BPTT is not re-implemented in the
-     * interpreter): float32 rounding of sums over t·(f + h) terms bounds them at ~1e-5 of the gradient's scale.
-     */
-    private static final double FLOAT_TOLERANCE = 1e-4;
 
     /** A named case: the weights' shapes and how to build the op from their values. */
     record Case(String name, List<long[]> shapes, Function<Builder, Value> build, boolean positive) {
@@ -172,8 +167,7 @@ class GradientCheckTest {
                 double down = Interpreter.run(forward, inputs, params).get("loss").data()[0];
                 w[i] = saved;
                 double numeric = (up - down) / (2 * H);
-                double tolerance = c.name().contains("over time") ? FLOAT_TOLERANCE : TOLERANCE;
-                assertTrue(Math.abs(numeric - g[i]) <= tolerance * scale,
+                assertTrue(Math.abs(numeric - g[i]) <= TOLERANCE * scale,
                         c.name() + ": d loss / d " + p.name() + "[" + i + "] = " + g[i] + " by autodiff, " + numeric + " by finite differences");
             }
         }
