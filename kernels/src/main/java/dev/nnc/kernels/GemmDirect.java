@@ -6,6 +6,7 @@ import dev.nnc.kernels.Gemm.Operand;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,6 +20,10 @@ final class GemmDirect {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int VL = SPECIES.length();
+    /** Rotations by VL/2, VL/4, … 1: adding each in turn leaves the sum of all lanes in lane 0, in a fixed order. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] FOLDS = java.util.stream.IntStream.iterate(VL / 2, half -> half >= 1, half -> half / 2)
+            .mapToObj(half -> VectorShuffle.iota(SPECIES, half, 1, true)).toArray(VectorShuffle[]::new);
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private GemmDirect() {
@@ -117,10 +122,11 @@ final class GemmDirect {
                     .fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o, ORDER), s0);
         }
         FloatVector sum = s0.add(s1).add(s2.add(s3));
-        float s = 0f;
-        for (int lane = 0; lane < VL; lane++) {
-            s += sum.lane(lane);    // in lane order: reduceLanes' order is unspecified and differs between JIT tiers
+        // a fixed tree (lane i += lane i + half, halving): reduceLanes' order is unspecified and differs between JIT tiers
+        for (VectorShuffle<Float> fold : FOLDS) {
+            sum = sum.add(sum.rearrange(fold));
         }
+        float s = sum.lane(0);
         for (; p < k; p++) {
             s = Math.fma(x.getAtIndex(JAVA_FLOAT_UNALIGNED, xi + p), y.getAtIndex(JAVA_FLOAT_UNALIGNED, yi + p), s);
         }

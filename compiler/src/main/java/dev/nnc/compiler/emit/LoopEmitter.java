@@ -326,7 +326,8 @@ final class LoopEmitter {
             new Elementwise(g, selfType).combine(reduce.kind(), true);
             g.storeLocal(lanes);
         });
-        // the lanes folded in lane order (reduceLanes' order is unspecified and differs between JIT tiers)
+        // the lanes folded in lane order (reduceLanes' order is unspecified and differs between JIT tiers; a shuffle
+        // tree would need VectorShuffle objects, which C2 left boxed here); once per row, not per element
         int acc = g.newLocal(Type.FLOAT_TYPE);
         g.push(identity(reduce.kind()));
         g.storeLocal(acc);
