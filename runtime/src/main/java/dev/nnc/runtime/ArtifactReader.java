@@ -43,7 +43,7 @@ final class ArtifactReader {
     }
 
     /** What reading an artifact gives: its manifest, the weights the code runs on (in {@code arena}) and the code. */
-    record Loaded(Manifest manifest, Arena arena, MemorySegment weights, CompiledModel compiled) {}
+    record Loaded(Manifest manifest, Arena arena, MemorySegment weights, CompiledModel compiled, OpenClSchedule openCl) {}
 
     /** Reads, checks and loads the artifact at {@code path}; the caller owns the arena of the result. */
     static Loaded read(Path path) throws ArtifactException {
@@ -53,6 +53,7 @@ final class ArtifactReader {
         Manifest manifest;
         Map<String, byte[]> classes = new TreeMap<>();
         ZipEntry weightsEntry;
+        OpenClSchedule openCl;
         try (ZipFile zip = new ZipFile(path.toFile())) {
             ZipEntry manifestEntry = zip.getEntry(ArtifactWriter.MANIFEST_ENTRY);
             if (manifestEntry == null) {
@@ -60,6 +61,7 @@ final class ArtifactReader {
             }
             manifest = Manifest.fromJson(new String(readEntry(zip, manifestEntry), StandardCharsets.UTF_8));
             weightsEntry = checkEntries(zip, manifest, classes);
+            openCl = openCl(zip, manifest);
         } catch (NoSuchFileException e) {
             throw new ArtifactException("no such file", e);
         } catch (ZipException e) {
@@ -72,7 +74,7 @@ final class ArtifactReader {
         try {
             MemorySegment weights = runWeights(manifest, mapWeights(path, manifest, weightsEntry, arena), arena);
             CompiledModel compiled = defineClasses(manifest, classes);
-            return new Loaded(manifest, arena, weights, compiled);
+            return new Loaded(manifest, arena, weights, compiled, openCl);
         } catch (ArtifactException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -87,6 +89,20 @@ final class ArtifactReader {
         MemorySegment run = arena.allocate(manifest.runWeightsBytes(), Safetensors.ALIGNMENT);
         PackedWeights.prepare(manifest, mapped, run);
         return run.asReadOnly();
+    }
+
+    /** The OpenCL program and launch order, when the artifact has both (their checksums were checked with every entry). */
+    private static OpenClSchedule openCl(ZipFile zip, Manifest manifest) throws IOException, ArtifactException {
+        boolean source = manifest.entrySha256().containsKey(ArtifactWriter.OPENCL_SOURCE_ENTRY);
+        boolean launches = manifest.entrySha256().containsKey(ArtifactWriter.OPENCL_LAUNCH_ENTRY);
+        if (source != launches) {
+            throw new ArtifactException("the artifact has one of " + ArtifactWriter.OPENCL_SOURCE_ENTRY + " and " + ArtifactWriter.OPENCL_LAUNCH_ENTRY
+                    + " without the other; " + ArtifactException.RECOMPILE);
+        }
+        if (!source) return null;
+        String text = new String(readEntry(zip, zip.getEntry(ArtifactWriter.OPENCL_SOURCE_ENTRY)), StandardCharsets.UTF_8);
+        String json = new String(readEntry(zip, zip.getEntry(ArtifactWriter.OPENCL_LAUNCH_ENTRY)), StandardCharsets.UTF_8);
+        return OpenClSchedule.fromArtifact(text, json);
     }
 
     /** Checks every entry against the manifest's checksums, collects the class files, and returns the weights entry. */

@@ -37,6 +37,10 @@ public final class ArtifactWriter {
     public static final String WEIGHTS_ENTRY = "weights.safetensors";
     /** The zip entry holding the printed IR, for people. */
     public static final String IR_ENTRY = "model.ir";
+    /** The OpenCL C program, when the model has one. */
+    public static final String OPENCL_SOURCE_ENTRY = "opencl/kernels.cl";
+    /** The OpenCL launch order. */
+    public static final String OPENCL_LAUNCH_ENTRY = "opencl/launch.json";
     /** The folder of the generated classes inside the zip. */
     public static final String CLASSES_FOLDER = "classes/";
 
@@ -64,6 +68,12 @@ public final class ArtifactWriter {
      */
     public static void write(Path out, Manifest manifest, Map<String, byte[]> classFiles, List<TensorSpec> params,
                              List<MemorySegment> paramData, String irText) throws IOException {
+        write(out, manifest, classFiles, params, paramData, irText, null);
+    }
+
+    /** Like the other {@code write}, with the OpenCL program ({@code kernels.cl}, {@code launch.json}) when {@code openCl} is not null. */
+    public static void write(Path out, Manifest manifest, Map<String, byte[]> classFiles, List<TensorSpec> params,
+                             List<MemorySegment> paramData, String irText, OpenClSchedule openCl) throws IOException {
         if (!params.equals(manifest.params())) {
             throw new IllegalArgumentException("params " + params + " differ from the manifest's " + manifest.params());
         }
@@ -85,6 +95,14 @@ public final class ArtifactWriter {
             byte[] ir = irText.getBytes(StandardCharsets.UTF_8);
             writeDeflated(zip, IR_ENTRY, ir);
             sha.put(IR_ENTRY, Sha256.of(ir));
+            if (openCl != null) {
+                byte[] source = openCl.source().getBytes(StandardCharsets.UTF_8);
+                byte[] launches = openCl.launchJson().getBytes(StandardCharsets.UTF_8);
+                writeDeflated(zip, OPENCL_SOURCE_ENTRY, source);
+                sha.put(OPENCL_SOURCE_ENTRY, Sha256.of(source));
+                writeDeflated(zip, OPENCL_LAUNCH_ENTRY, launches);
+                sha.put(OPENCL_LAUNCH_ENTRY, Sha256.of(launches));
+            }
             writeDeflated(zip, MANIFEST_ENTRY, manifest.withPackaging(sha, weightsOffset).toJson().getBytes(StandardCharsets.UTF_8));
             zip.finish();
         });

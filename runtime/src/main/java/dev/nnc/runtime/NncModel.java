@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A loaded {@code .nnc} artifact: its manifest, its memory-mapped weights and its verified generated code.
@@ -25,12 +26,14 @@ public final class NncModel implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment weights;
     private final CompiledModel compiled;
+    private final OpenClSchedule openCl;
 
-    private NncModel(Manifest manifest, Arena arena, MemorySegment weights, CompiledModel compiled) {
+    private NncModel(Manifest manifest, Arena arena, MemorySegment weights, CompiledModel compiled, OpenClSchedule openCl) {
         this.manifest = manifest;
         this.arena = arena;
         this.weights = weights;
         this.compiled = compiled;
+        this.openCl = openCl;
     }
 
     /**
@@ -52,7 +55,7 @@ public final class NncModel implements AutoCloseable {
             StoredTensors.copyInto(weights, params, Safetensors.layout(params), copy, "weights file " + weights);
             PackedWeights.prepare(model.manifest, copy, copy);
             loaded = true;
-            return new NncModel(model.manifest, model.arena, copy.asReadOnly(), model.compiled);
+            return new NncModel(model.manifest, model.arena, copy.asReadOnly(), model.compiled, model.openCl);
         } catch (ArtifactException e) {
             throw new ArtifactException("cannot load " + artifact + " with weights " + weights + ": " + e.getMessage(), e.getCause());
         } finally {
@@ -66,10 +69,18 @@ public final class NncModel implements AutoCloseable {
     public static NncModel load(Path path) throws ArtifactException {
         try {
             ArtifactReader.Loaded loaded = ArtifactReader.read(path);
-            return new NncModel(loaded.manifest(), loaded.arena(), loaded.weights(), loaded.compiled());
+            return new NncModel(loaded.manifest(), loaded.arena(), loaded.weights(), loaded.compiled(), loaded.openCl());
         } catch (ArtifactException e) {
             throw new ArtifactException("cannot load " + path + ": " + e.getMessage(), e.getCause());
         }
+    }
+
+    /**
+     * The model's OpenCL program and launch order, which {@code nnc-runtime-opencl} runs on a device; empty when the
+     * compiler could not print this model for OpenCL (it names why when it compiles).
+     */
+    public Optional<OpenClSchedule> openCl() {
+        return Optional.ofNullable(openCl);
     }
 
     /** The manifest the artifact was loaded with. */

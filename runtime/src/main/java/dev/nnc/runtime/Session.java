@@ -131,8 +131,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Validates the inputs against {@code specs} and returns their common batch size (1 if no input is batched). */
-    static int checkInputs(Map<String, Tensor> inputs, List<TensorSpec> specs, int maxBatch) {
+    /**
+     * Validates the inputs against {@code specs} and returns their common batch size (1 if no input is batched); the
+     * check every backend runs before a call.
+     *
+     * @throws IllegalArgumentException as {@link #run(Map)} says
+     */
+    public static int checkInputs(Map<String, Tensor> inputs, List<TensorSpec> specs, int maxBatch) {
         String expected = specs.stream().map(TensorSpec::toString).collect(Collectors.joining(", "));
         for (String name : inputs.keySet()) {
             if (specs.stream().noneMatch(s -> s.name().equals(name))) {

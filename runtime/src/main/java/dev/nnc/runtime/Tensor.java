@@ -36,7 +36,7 @@ public final class Tensor {
     }
 
     /** A tensor holding a copy of the first {@code product(shape)} elements of {@code source} (native byte order). */
-    static Tensor copyOf(DType dtype, MemorySegment source, long... shape) {
+    public static Tensor copyOf(DType dtype, MemorySegment source, long... shape) {
         long count = elementCount(shape);
         if (count > Integer.MAX_VALUE || count * dtype.byteSize() > source.byteSize()) {
             throw new IllegalArgumentException("cannot copy " + count + " " + dtype.dslName() + " elements from a segment of " + source.byteSize() + " bytes");

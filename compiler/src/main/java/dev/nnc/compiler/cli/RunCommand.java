@@ -4,6 +4,8 @@ import dev.nnc.runtime.ArtifactException;
 import dev.nnc.runtime.NncModel;
 import dev.nnc.runtime.Npy;
 import dev.nnc.runtime.Session;
+import dev.nnc.runtime.opencl.OpenClException;
+import dev.nnc.runtime.opencl.OpenClModel;
 import dev.nnc.runtime.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,17 +34,39 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-i", "--input"}, paramLabel = "NAME=FILE.npy", required = true, description = "an input tensor (repeat for each input)")
     Map<String, Path> inputs = new LinkedHashMap<>();
 
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "where to run: cpu (the generated JVM code, the default) or opencl (the artifact's OpenCL program on the "
+                    + "first GPU, else any OpenCL device; -Dnnc.opencl.device=NAME picks one)")
+    String device;
+
     @Option(names = "--out", paramLabel = "DIR", description = "where to write the outputs (default: the current directory)", defaultValue = ".")
     Path outDir;
+
+    private static Map<String, Tensor> runOnCpu(NncModel model, Map<String, Tensor> inputs) {
+        try (Session session = model.newSession()) {
+            return session.run(inputs);
+        }
+    }
+
+    private static Map<String, Tensor> runOnOpenCl(NncModel model, Map<String, Tensor> inputs) {
+        try (OpenClModel device = OpenClModel.load(model)) {
+            return device.run(inputs);
+        } catch (OpenClException e) {
+            throw new UserError("nnc run: " + e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         inputs.forEach((name, file) -> tensors.put(name, readNpy(file)));
-        try (NncModel model = NncModel.load(artifact); Session session = model.newSession()) {
+        if (!device.equals("cpu") && !device.equals("opencl")) {
+            throw new UserError("nnc run: --device " + device + " is not cpu or opencl");
+        }
+        try (NncModel model = NncModel.load(artifact)) {
             Map<String, Tensor> outputs;
             try {
-                outputs = session.run(tensors);
+                outputs = device.equals("opencl") ? runOnOpenCl(model, tensors) : runOnCpu(model, tensors);
             } catch (IllegalArgumentException e) {
                 throw new UserError("nnc run: " + e.getMessage());
             }

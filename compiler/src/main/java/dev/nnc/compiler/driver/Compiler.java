@@ -1,6 +1,7 @@
 package dev.nnc.compiler.driver;
 
 import dev.nnc.compiler.emit.JvmEmitter;
+import dev.nnc.compiler.emit.OpenClEmitter;
 import dev.nnc.compiler.frontend.Frontend;
 import dev.nnc.compiler.ir.Graph;
 import dev.nnc.compiler.ir.IrPrinter;
@@ -20,6 +21,7 @@ import dev.nnc.dsl.ast.TrainItem;
 import dev.nnc.runtime.ArtifactWriter;
 import dev.nnc.runtime.Hyperparameters;
 import dev.nnc.runtime.Manifest;
+import dev.nnc.runtime.OpenClSchedule;
 import dev.nnc.runtime.Safetensors;
 import dev.nnc.runtime.Sha256;
 import dev.nnc.runtime.TensorSpec;
@@ -195,7 +197,29 @@ public final class Compiler {
                 params, Map.of(), 0, c.training().map(Compiler::manifestTraining).orElse(null),
                 WeightLayout.packedWeights(c.kernels()));
         ArtifactWriter.write(out, manifest, Map.of(c.className(), c.classFile()), params, Weights.segments(g, c.weights()),
-                IrPrinter.print(g));
+                IrPrinter.print(g), openCl(c).orElse(null));
+    }
+
+    /**
+     * The inference program as OpenCL C, or empty when it calls something the OpenCL backend does not print yet
+     * ({@link #openClGap} says what).
+     */
+    public static Optional<OpenClSchedule> openCl(Compilation c) {
+        try {
+            return Optional.of(OpenClEmitter.emit(c.kernels(), c.plan()));
+        } catch (UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Why {@code c} has no OpenCL program, or empty when it has one. */
+    public static Optional<String> openClGap(Compilation c) {
+        try {
+            OpenClEmitter.emit(c.kernels(), c.plan());
+            return Optional.empty();
+        } catch (UnsupportedOperationException e) {
+            return Optional.of(e.getMessage());
+        }
     }
 
     /** The manifest's description of the training entry point: batch inputs, hyperparameters, outputs, state layout. */

@@ -71,6 +71,22 @@ class CliTest {
     // ---- compile ----------------------------------------------------------------------------------------
 
     @Test
+    void runOnOpenClMatchesTheCpu() throws Exception {
+        dev.nnc.compiler.OpenClDevices.assumeOne();
+        Path cpu = dir.resolve("cpu");
+        Path gpu = dir.resolve("gpu");
+
+        Outcome onCpu = nnc("run", artifact.toString(), "-i", "x=" + X_B1, "--out", cpu.toString());
+        Outcome onGpu = nnc("run", artifact.toString(), "-i", "x=" + X_B1, "--out", gpu.toString(), "--device", "opencl");
+
+        assertEquals(0, onCpu.code(), onCpu.err());
+        assertEquals(0, onGpu.code(), onGpu.err());
+        float[] want = Npy.read(cpu.resolve("probs.npy")).toFloatArray();
+        float[] got = Npy.read(gpu.resolve("probs.npy")).toFloatArray();
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-5f, "probs[" + i + "]");
+    }
+
+    @Test
     void printAfterShowsTheIrOfBothEntryPointsAfterTheNamedPass() throws Exception {
         Path source = copyMlp();
 

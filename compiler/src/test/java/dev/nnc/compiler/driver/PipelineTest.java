@@ -10,7 +10,6 @@ import dev.nnc.compiler.ir.IrPrinter;
 import dev.nnc.dsl.ast.SourceFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

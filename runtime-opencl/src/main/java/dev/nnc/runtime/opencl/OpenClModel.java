@@ -1,0 +1,262 @@
+package dev.nnc.runtime.opencl;
+
+import static org.jocl.CL.CL_DEVICE_NAME;
+import static org.jocl.CL.CL_DEVICE_TYPE_ALL;
+import static org.jocl.CL.CL_DEVICE_TYPE_GPU;
+import static org.jocl.CL.CL_MEM_READ_ONLY;
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
+import static org.jocl.CL.CL_TRUE;
+
+import dev.nnc.runtime.Manifest;
+import dev.nnc.runtime.NncModel;
+import dev.nnc.runtime.OpenClSchedule;
+import dev.nnc.runtime.Session;
+import dev.nnc.runtime.Tensor;
+import dev.nnc.runtime.TensorSpec;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_platform_id;
+import org.jocl.cl_program;
+
+/**
+ * A compiled model's OpenCL program on one device: the program built once, the weights uploaded once, one device
+ * arena laid out by the same memory plan as the JVM backend's, and the kernels launched in the schedule's order on
+ * one in-order queue. {@link #run} is the OpenCL counterpart of {@link Session#run(Map)}; calls are serialized.
+ *
+ * <p>The device is the first GPU of any platform, else the first device of any kind (PoCL runs OpenCL on the CPU);
+ * the system property {@code nnc.opencl.device} picks the first device whose name contains its value instead.
+ */
+public final class OpenClModel implements AutoCloseable {
+
+    private final Manifest manifest;
+    private final String deviceName;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final cl_program program;
+    private final List<cl_kernel> kernels = new ArrayList<>();
+    private final List<OpenClSchedule.Launch> launches;
+    private final cl_mem arena;
+    private final cl_mem weights;
+    private boolean closed;
+
+    private OpenClModel(Manifest manifest, String deviceName, cl_context context, cl_command_queue queue, cl_program program,
+                        List<OpenClSchedule.Launch> launches, cl_mem arena, cl_mem weights) {
+        this.manifest = manifest;
+        this.deviceName = deviceName;
+        this.context = context;
+        this.queue = queue;
+        this.program = program;
+        this.launches = launches;
+        this.arena = arena;
+        this.weights = weights;
+    }
+
+    /**
+     * The OpenCL program of a loaded artifact on a device, with the artifact's weights uploaded.
+     *
+     * @throws OpenClException when the artifact has no OpenCL program (the compiler said why when it compiled it), or
+     *                         there is no OpenCL library or device, or the device refuses the program
+     */
+    public static OpenClModel load(NncModel model) throws OpenClException {
+        OpenClSchedule schedule = model.openCl().orElseThrow(() -> new OpenClException("artifact " + model.manifest().modelName()
+                + " has no OpenCL program: its compiler could not print one (it uses a layer the OpenCL backend does not run yet, "
+                + "such as rnn or lstm) or predates the OpenCL backend; run it on the CPU or recompile it"));
+        return create(model.manifest(), model.weights(), schedule);
+    }
+
+    /**
+     * Builds {@code schedule} for a device and uploads {@code weightsSegment} (the weights laid out as the artifact's
+     * data section) to it.
+     *
+     * @throws OpenClException when there is no OpenCL library or device, or the device refuses the program
+     */
+    public static OpenClModel create(Manifest manifest, MemorySegment weightsSegment, OpenClSchedule schedule) throws OpenClException {
+        return create(manifest, manifest.arenaBytes(), weightsSegment, schedule);
+    }
+
+    /**
+     * Like {@link #create(Manifest, MemorySegment, OpenClSchedule)} for a kernel program with no artifact around it:
+     * run it with {@link #runArena}, which moves the whole arena.
+     */
+    public static OpenClModel create(long arenaBytes, MemorySegment weightsSegment, OpenClSchedule schedule) throws OpenClException {
+        return create(null, arenaBytes, weightsSegment, schedule);
+    }
+
+    private static OpenClModel create(Manifest manifest, long arenaBytes, MemorySegment weightsSegment, OpenClSchedule schedule)
+            throws OpenClException {
+        try {
+            CL.setExceptionsEnabled(true);
+            cl_device_id device = pickDevice();
+            String name = info(device);
+            cl_context context = CL.clCreateContext(null, 1, new cl_device_id[] {device}, null, null, null);
+            cl_command_queue queue = CL.clCreateCommandQueueWithProperties(context, device, null, null);
+            cl_program program = CL.clCreateProgramWithSource(context, 1, new String[] {schedule.source()}, null, null);
+            try {
+                CL.clBuildProgram(program, 0, null, "-cl-std=CL1.2", null, null);
+            } catch (CLException e) {
+                throw new OpenClException("the OpenCL device " + name + " could not build the program: " + buildLog(program, device), e);
+            }
+            cl_mem arena = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, arenaBytes), null, null);
+            long weightBytes = Math.max(4, weightsSegment.byteSize());
+            cl_mem weights = CL.clCreateBuffer(context, CL_MEM_READ_ONLY, weightBytes, null, null);
+            write(queue, weights, 0, weightsSegment);
+            OpenClModel model = new OpenClModel(manifest, name, context, queue, program, schedule.launches(), arena, weights);
+            for (OpenClSchedule.Launch launch : schedule.launches()) {
+                cl_kernel kernel = CL.clCreateKernel(program, launch.kernel(), null);
+                CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(arena));
+                CL.clSetKernelArg(kernel, 1, Sizeof.cl_mem, Pointer.to(weights));
+                model.kernels.add(kernel);
+            }
+            return model;
+        } catch (UnsatisfiedLinkError e) {
+            throw new OpenClException("no OpenCL library (libOpenCL.so): install an OpenCL driver and the ICD loader, e.g. "
+                    + "`apt-get install pocl-opencl-icd ocl-icd-opencl-dev` for OpenCL on the CPU (" + e.getMessage() + ")", e);
+        } catch (CLException e) {
+            throw new OpenClException("OpenCL failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The device this model runs on, by its driver's name. */
+    public String deviceName() {
+        return deviceName;
+    }
+
+    /**
+     * Runs the model on the device: validates {@code inputs} as {@link Session#run(Map)} does, writes them into the
+     * device arena, launches every kernel and reads the outputs back.
+     */
+    public synchronized Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        if (manifest == null) throw new IllegalStateException("a kernel program without an artifact runs through runArena");
+        if (closed) throw new IllegalStateException("OpenCL model " + manifest.modelName() + " is closed");
+        List<TensorSpec> specs = manifest.inputs();
+        int batch = Session.checkInputs(inputs, specs, manifest.maxBatch());
+        for (int i = 0; i < specs.size(); i++) {
+            write(queue, arena, manifest.inputOffsets().get(i), inputs.get(specs.get(i).name()).segment());
+        }
+        launchAll(batch);
+        Map<String, Tensor> outputs = new LinkedHashMap<>();
+        try (Arena host = Arena.ofConfined()) {
+            for (int i = 0; i < manifest.outputs().size(); i++) {
+                TensorSpec spec = manifest.outputs().get(i);
+                MemorySegment copy = host.allocate(Math.max(4, spec.byteSize(batch)), 64);
+                CL.clEnqueueReadBuffer(queue, arena, CL_TRUE, manifest.outputOffsets().get(i), spec.byteSize(batch), Pointer.to(copy.asByteBuffer()), 0, null, null);
+                outputs.put(spec.name(), Tensor.copyOf(spec.dtype(), copy, spec.shapeAt(batch)));
+            }
+        }
+        return Collections.unmodifiableMap(outputs);
+    }
+
+    /** Writes the whole host {@code arena} to the device, runs every kernel at {@code batch}, and reads the arena back into it. */
+    public synchronized void runArena(MemorySegment hostArena, int batch) {
+        if (closed) throw new IllegalStateException("the OpenCL model is closed");
+        write(queue, arena, 0, hostArena);
+        launchAll(batch);
+        if (hostArena.byteSize() > 0) {
+            CL.clEnqueueReadBuffer(queue, arena, CL_TRUE, 0, hostArena.byteSize(), Pointer.to(hostArena.asByteBuffer()), 0, null, null);
+        }
+    }
+
+    /**
+     * Copies {@code data} to {@code buffer} at {@code offset}, through a writable native copy: JOCL takes only direct,
+     * writable buffers, and a mapped weights file or a tensor view may be neither.
+     */
+    private static void write(cl_command_queue queue, cl_mem buffer, long offset, MemorySegment data) {
+        if (data.byteSize() == 0) return;
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment copy = staging.allocate(data.byteSize(), 64);
+            copy.copyFrom(data);
+            CL.clEnqueueWriteBuffer(queue, buffer, CL_TRUE, offset, copy.byteSize(), Pointer.to(copy.asByteBuffer()), 0, null, null);
+        }
+    }
+
+    private void launchAll(int batch) {
+        for (int k = 0; k < launches.size(); k++) {
+            cl_kernel kernel = kernels.get(k);
+            CL.clSetKernelArg(kernel, 2, Sizeof.cl_int, Pointer.to(new int[] {batch}));
+            CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {launches.get(k).globalSize(batch)}, null, 0, null, null);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        for (cl_kernel k : kernels) CL.clReleaseKernel(k);
+        CL.clReleaseMemObject(arena);
+        CL.clReleaseMemObject(weights);
+        CL.clReleaseProgram(program);
+        CL.clReleaseCommandQueue(queue);
+        CL.clReleaseContext(context);
+    }
+
+    /** The first GPU, else the first device; or the first whose name contains {@code nnc.opencl.device}. */
+    private static cl_device_id pickDevice() throws OpenClException {
+        int[] count = new int[1];
+        try {
+            CL.clGetPlatformIDs(0, null, count);
+        } catch (CLException e) {
+            count[0] = 0;
+        }
+        if (count[0] == 0) {
+            throw new OpenClException("no OpenCL platform: install a driver for your GPU, or `apt-get install pocl-opencl-icd` for OpenCL on the CPU");
+        }
+        cl_platform_id[] platforms = new cl_platform_id[count[0]];
+        CL.clGetPlatformIDs(count[0], platforms, null);
+        String wanted = System.getProperty("nnc.opencl.device");
+        List<cl_device_id> gpus = new ArrayList<>();
+        List<cl_device_id> all = new ArrayList<>();
+        for (cl_platform_id platform : platforms) {
+            for (long type : new long[] {CL_DEVICE_TYPE_GPU, CL_DEVICE_TYPE_ALL}) {
+                int[] n = new int[1];
+                try {
+                    CL.clGetDeviceIDs(platform, type, 0, null, n);
+                } catch (CLException e) {
+                    continue;    // CL_DEVICE_NOT_FOUND
+                }
+                cl_device_id[] devices = new cl_device_id[n[0]];
+                CL.clGetDeviceIDs(platform, type, n[0], devices, null);
+                (type == CL_DEVICE_TYPE_GPU ? gpus : all).addAll(List.of(devices));
+            }
+        }
+        if (wanted != null) {
+            for (cl_device_id d : all) if (info(d).contains(wanted)) return d;
+            throw new OpenClException("no OpenCL device's name contains '" + wanted + "' (nnc.opencl.device); the devices are "
+                    + all.stream().map(OpenClModel::info).toList());
+        }
+        if (!gpus.isEmpty()) return gpus.getFirst();
+        if (!all.isEmpty()) return all.getFirst();
+        throw new OpenClException("no OpenCL device on any platform: install a driver for your GPU, or `apt-get install pocl-opencl-icd`");
+    }
+
+    private static String info(cl_device_id device) {
+        long[] size = new long[1];
+        CL.clGetDeviceInfo(device, CL_DEVICE_NAME, 0, null, size);
+        byte[] name = new byte[(int) size[0]];
+        CL.clGetDeviceInfo(device, CL_DEVICE_NAME, name.length, Pointer.to(name), null);
+        return new String(name, 0, Math.max(0, name.length - 1), StandardCharsets.UTF_8);
+    }
+
+    private static String buildLog(cl_program program, cl_device_id device) {
+        long[] size = new long[1];
+        CL.clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, null, size);
+        byte[] log = new byte[(int) size[0]];
+        CL.clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, log.length, Pointer.to(log), null);
+        return new String(log, 0, Math.max(0, log.length - 1), StandardCharsets.UTF_8).strip();
+    }
+}
