@@ -90,6 +90,10 @@ final class CompileCommand implements Callable<Integer> {
                 return Main.OK;
             }
             Path out = output != null ? output : defaultOutput(input.source);
+            if (out.toAbsolutePath().normalize().equals(input.source.toAbsolutePath().normalize())
+                    || (Files.exists(out) && Files.isSameFile(out, input.source))) {
+                throw new UserError("nnc compile: -o " + out + " is the source itself; writing the artifact there would destroy it");
+            }
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
             Compiler.writeArtifact(c, out);

@@ -28,8 +28,17 @@ final class ModelSource {
         return read(source);
     }
 
+    /** A {@code .nn} source is text; anything bigger than this is not one (and would only exhaust memory). */
+    static final long MAX_SOURCE_BYTES = 16L << 20;
+
     static SourceFile read(Path file) {
         try {
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw new UserError("nnc: " + file + ": not a regular file (a .nn source is a text file)");
+            }
+            if (Files.exists(file) && Files.size(file) > MAX_SOURCE_BYTES) {
+                throw new UserError("nnc: " + file + ": " + Files.size(file) + " bytes is not a .nn source (at most " + MAX_SOURCE_BYTES + " bytes)");
+            }
             return new SourceFile(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
             throw new UserError("nnc: " + file + ": no such file");

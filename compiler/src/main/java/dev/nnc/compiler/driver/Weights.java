@@ -55,6 +55,8 @@ public final class Weights {
                 st = Safetensors.read(file, arena);
             } catch (MalformedFileException e) {
                 throw new WeightsException(file + ": not a valid safetensors file: " + e.getMessage());
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new WeightsException(file + ": no such file", e);
             } catch (IOException e) {
                 throw new WeightsException(file + ": cannot read: " + e.getMessage(), e);
             }

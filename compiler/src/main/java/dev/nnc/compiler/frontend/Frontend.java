@@ -277,7 +277,12 @@ public final class Frontend {
             case StrLit s -> new Val.Str(s.value());
             case Name n -> {
                 Val v = scope.names.get(n.name());
-                yield v != null ? v : new Val.Poison(); // the checker reports undefined names
+                if (v == null) {
+                    // the checker reports undefined names in models and blocks; a train section's are found here
+                    report(n.span(), "`" + n.name() + "` is not defined here", "defined: " + String.join(", ", new java.util.TreeSet<>(scope.names.keySet())));
+                    v = new Val.Poison();
+                }
+                yield v;
             }
             case Neg n -> Operators.negate(this, eval(n.operand(), scope), n.span());
             case Binary b -> Operators.binary(this, b, eval(b.left(), scope), eval(b.right(), scope));

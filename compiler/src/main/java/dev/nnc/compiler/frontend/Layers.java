@@ -5,6 +5,7 @@ import dev.nnc.compiler.ir.Init;
 import dev.nnc.compiler.ir.Op;
 import dev.nnc.compiler.ir.Shape;
 import dev.nnc.compiler.ir.TensorType;
+import dev.nnc.compiler.ir.TypeError;
 import dev.nnc.compiler.ir.Value;
 import dev.nnc.dsl.Builtin;
 import dev.nnc.dsl.CallBinding;
@@ -41,6 +42,16 @@ final class Layers {
 
     /** The built-in {@code builtin} (which {@code call} calls) as graph ops. */
     Val lower(Builtin builtin) {
+        try {
+            return lowerChecked(builtin);
+        } catch (TypeError e) {
+            // an operand the layer's ops do not take (an i32 input into dense, …): the IR's type checker says which
+            frontend.report(at, "`" + call.callee() + "`: " + e.getMessage(), null);
+            return new Val.Poison();
+        }
+    }
+
+    private Val lowerChecked(Builtin builtin) {
         return switch (builtin) {
             case DENSE -> dense();
             case CONV2D -> conv2d();
@@ -486,7 +497,15 @@ final class Layers {
     // ---- argument access -------------------------------------------------------------------------
 
     private String layerName(String kind) {
-        return args.get("name") instanceof Val.Str s ? scope.prefix + s.value() : scope.prefix + scope.nextName(kind);
+        if (args.get("name") instanceof Val.Str s) {
+            if (!s.value().matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+                frontend.report(Frontend.spanOf(call, "name", binding), "layer name \"" + s.value() + "\" is not a name",
+                        "use letters, digits and `_`, dot-separated, e.g. name=\"proj\"");
+                return scope.prefix + scope.nextName(kind);
+            }
+            return scope.prefix + s.value();
+        }
+        return scope.prefix + scope.nextName(kind);
     }
 
     private Value tensor(String param) {

@@ -87,6 +87,22 @@ class CliTest {
     }
 
     @Test
+    void compileRefusesToOverwriteItsSourceAndToReadWhatIsNotASourceFile() throws Exception {
+        Path source = copyMlp();
+        String text = Files.readString(source);
+
+        Outcome same = nnc("compile", source.toString(), "-o", source.toString());
+        Outcome device = nnc("compile", "/dev/zero");
+        Outcome weights = nnc("compile", source.toString(), "--weights", dir.resolve("missing.safetensors").toString());
+
+        assertEquals(Main.USER_ERROR, same.code());
+        assertEquals("nnc compile: -o " + source + " is the source itself; writing the artifact there would destroy it\n", same.err());
+        assertEquals(text, Files.readString(source));
+        assertEquals("nnc: /dev/zero: not a regular file (a .nn source is a text file)\n", device.err());
+        assertTrue(weights.err().contains(dir.resolve("missing.safetensors") + ": no such file"), weights.err());
+    }
+
+    @Test
     void printAfterShowsTheIrOfBothEntryPointsAfterTheNamedPass() throws Exception {
         Path source = copyMlp();
 

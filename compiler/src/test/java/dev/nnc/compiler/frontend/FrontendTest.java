@@ -26,6 +26,18 @@ class FrontendTest {
     private static final Path EXAMPLES = Path.of("..", "examples");
 
     @Test
+    void trainSectionsNameTheValuesTheyCannotFind() {
+        String model = "model M(x: f32[B, 4]) -> y {\n    y = x |> dense(3)\n}\n";
+        String loss = model + "train M {\n    target t: i32[B]\n    loss cross_entropy(z, t)\n    optimizer sgd(lr=0.1)\n}\n";
+        String metric = model + "train M {\n    target t: i32[B]\n    loss cross_entropy(y, t)\n    optimizer sgd(lr=0.1)\n    metric acc = q + 1\n}\n";
+        for (String[] c : new String[][] {{loss, "t.nn:6:24: error: `z` is not defined here"}, {metric, "t.nn:8:18: error: `q` is not defined here"}}) {
+            CompileException e = assertThrows(CompileException.class, () -> Compiler.compile(new SourceFile("t.nn", c[0]), CompileOptions.defaults()));
+            assertEquals(List.of(c[1].substring("t.nn:".length())), e.diagnostics().stream().map(Diagnostic::headline).toList());
+            assertEquals("defined: B, params, t, x, y", e.diagnostics().getFirst().hint());
+        }
+    }
+
+    @Test
     void mlpHasPyTorchNamedParametersInDeclarationOrder() throws Exception {
         Graph g = graphOf(example("mlp.nn"));
 
