@@ -184,7 +184,10 @@ public final class Frontend {
         for (Param p : model.inputs()) {
             if (!(p.type() instanceof TensorTypeRef t)) continue;
             Shape shape = inputShape(t, scope);
-            if (shape == null) continue;
+            if (shape == null) {
+                scope.bind(p.name(), new Val.Poison());   // reported; its uses are not errors of their own
+                continue;
+            }
             scope.bind(p.name(), new Val.Tensor(graph.input(p.name(), new TensorType(dtype(t.dtype()), shape))));
         }
         for (Stmt s : model.body()) statement(s, scope);
@@ -246,7 +249,28 @@ public final class Frontend {
                 scope.bind(d.symbol(), new Val.Batch(Dim.batch(1)));
             }
         }
-        return new Shape(dims);
+        Shape shape = new Shape(dims);
+        if (elements(shape, graph.maxBatch()) > MAX_ELEMENTS) {
+            report(t.span(), "input " + new TensorType(dtype(t.dtype()), shape) + " has " + String.format(java.util.Locale.ROOT, "%,d", elements(shape, graph.maxBatch()))
+                    + " elements at the maximum batch " + graph.maxBatch() + "; a tensor may have at most "
+                    + String.format(java.util.Locale.ROOT, "%,d", MAX_ELEMENTS), "use smaller dimensions or a smaller maximum batch");
+            return null;
+        }
+        return shape;
+    }
+
+    /** The most elements a tensor may have: kernels index them with ints, and weights load into Java arrays. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE;
+
+    /** {@code s}'s element count at batch {@code batch}, saturating at {@code Long.MAX_VALUE} instead of overflowing. */
+    static long elements(Shape s, int batch) {
+        long n = 1;
+        for (Dim d : s.dims()) {
+            long size = d.at(batch);
+            if (size != 0 && n > Long.MAX_VALUE / size) return Long.MAX_VALUE;
+            n *= size;
+        }
+        return n;
     }
 
     private static DType dtype(String name) {
@@ -523,6 +547,11 @@ public final class Frontend {
     }
 
     Value param(String name, TensorType type, Init init, dev.nnc.compiler.ir.Param.Role role, Span at) {
+        if (elements(type.shape(), 1) > MAX_ELEMENTS) {
+            report(at, "parameter `" + name + "` " + type + " has " + String.format(java.util.Locale.ROOT, "%,d", elements(type.shape(), 1))
+                    + " elements; a tensor may have at most " + String.format(java.util.Locale.ROOT, "%,d", MAX_ELEMENTS), "use a smaller layer");
+            return null;
+        }
         if (!models.isEmpty()) {
             // models trained together: every call of a model reads the same parameters, at their current values
             Value known = current.get(name);

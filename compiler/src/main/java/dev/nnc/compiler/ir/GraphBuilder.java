@@ -30,6 +30,11 @@ public final class GraphBuilder {
         this.maxBatch = maxBatch;
     }
 
+    /** The largest batch the graph is planned for. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
     /** The input called {@code inputName}, if declared. */
     public java.util.Optional<Value> findInput(String inputName) {
         return inputs.stream().filter(v -> v.name().equals(inputName)).findFirst();
