@@ -125,8 +125,7 @@ public final class OpenClModel implements AutoCloseable {
             }
             return model;
         } catch (UnsatisfiedLinkError e) {
-            throw new OpenClException("no OpenCL library (libOpenCL.so): install an OpenCL driver and the ICD loader, e.g. "
-                    + "`apt-get install pocl-opencl-icd ocl-icd-opencl-dev` for OpenCL on the CPU (" + e.getMessage() + ")", e);
+            throw noLibrary(e);
         } catch (CLException e) {
             throw new OpenClException("OpenCL failed: " + e.getMessage(), e);
         }
@@ -205,19 +204,77 @@ public final class OpenClModel implements AutoCloseable {
         CL.clReleaseContext(context);
     }
 
-    /** The first GPU, else the first device; or the first whose name contains {@code nnc.opencl.device}. */
-    private static cl_device_id pickDevice() throws OpenClException {
+    /** An OpenCL device as its driver describes it. */
+    public record Device(String platform, String name, boolean gpu, int computeUnits, long globalMemoryBytes) {}
+
+    /**
+     * Every OpenCL device of every platform, GPUs first as {@link #load} would pick them.
+     *
+     * @throws OpenClException when there is no OpenCL library or no platform (the message says what to install)
+     */
+    public static List<Device> devices() throws OpenClException {
+        try {
+            CL.setExceptionsEnabled(true);
+            List<Device> found = new ArrayList<>();
+            for (cl_platform_id platform : platforms()) {
+                String platformName = platformName(platform);
+                int[] n = new int[1];
+                try {
+                    CL.clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, null, n);
+                } catch (CLException e) {
+                    continue;
+                }
+                cl_device_id[] ids = new cl_device_id[n[0]];
+                CL.clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, n[0], ids, null);
+                for (cl_device_id id : ids) {
+                    long[] type = new long[1];
+                    CL.clGetDeviceInfo(id, org.jocl.CL.CL_DEVICE_TYPE, Sizeof.cl_long, Pointer.to(type), null);
+                    int[] units = new int[1];
+                    CL.clGetDeviceInfo(id, org.jocl.CL.CL_DEVICE_MAX_COMPUTE_UNITS, Sizeof.cl_uint, Pointer.to(units), null);
+                    long[] memory = new long[1];
+                    CL.clGetDeviceInfo(id, org.jocl.CL.CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong, Pointer.to(memory), null);
+                    found.add(new Device(platformName, info(id), (type[0] & CL_DEVICE_TYPE_GPU) != 0, units[0], memory[0]));
+                }
+            }
+            found.sort(java.util.Comparator.comparing(d -> !d.gpu()));
+            return found;
+        } catch (UnsatisfiedLinkError e) {
+            throw noLibrary(e);
+        }
+    }
+
+    private static OpenClException noLibrary(UnsatisfiedLinkError e) {
+        return new OpenClException("no OpenCL library (libOpenCL.so): install an OpenCL driver and the ICD loader, e.g. "
+                + "`apt-get install pocl-opencl-icd ocl-icd-opencl-dev` for OpenCL on the CPU (" + e.getMessage() + ")", e);
+    }
+
+    /** Every platform; none is an OpenClException that says what to install. */
+    private static cl_platform_id[] platforms() throws OpenClException {
         int[] count = new int[1];
         try {
             CL.clGetPlatformIDs(0, null, count);
         } catch (CLException e) {
-            count[0] = 0;
+            count[0] = 0;    // CL_PLATFORM_NOT_FOUND_KHR
         }
         if (count[0] == 0) {
             throw new OpenClException("no OpenCL platform: install a driver for your GPU, or `apt-get install pocl-opencl-icd` for OpenCL on the CPU");
         }
         cl_platform_id[] platforms = new cl_platform_id[count[0]];
         CL.clGetPlatformIDs(count[0], platforms, null);
+        return platforms;
+    }
+
+    private static String platformName(cl_platform_id platform) {
+        long[] size = new long[1];
+        CL.clGetPlatformInfo(platform, org.jocl.CL.CL_PLATFORM_NAME, 0, null, size);
+        byte[] name = new byte[(int) size[0]];
+        CL.clGetPlatformInfo(platform, org.jocl.CL.CL_PLATFORM_NAME, name.length, Pointer.to(name), null);
+        return new String(name, 0, Math.max(0, name.length - 1), StandardCharsets.UTF_8);
+    }
+
+    /** The first GPU, else the first device; or the first whose name contains {@code nnc.opencl.device}. */
+    private static cl_device_id pickDevice() throws OpenClException {
+        cl_platform_id[] platforms = platforms();
         String wanted = System.getProperty("nnc.opencl.device");
         List<cl_device_id> gpus = new ArrayList<>();
         List<cl_device_id> all = new ArrayList<>();
