@@ -23,8 +23,8 @@ import java.util.List;
  * kernel launched right after it, in place.
  *
  * <p>This is the first slice of the OpenCL backend: inference kernels, written for correctness (no local-memory
- * tiling yet). A kernel program with a call it does not print yet (recurrent layers, training-only gradients,
- * random numbers) is refused with {@link UnsupportedOperationException} naming it.
+ * tiling yet); a recurrent layer is one kernel per time step. A kernel program with a call it does not print yet
+ * (training-only gradients, random numbers) is refused with {@link UnsupportedOperationException} naming it.
  */
 public final class OpenClEmitter {
 
@@ -179,9 +179,12 @@ public final class OpenClEmitter {
             case LibraryCall.Conv2dInputGrad c -> unsupported("transposed convolutions and training steps");
             case LibraryCall.Conv2dWeightGrad c -> unsupported("training steps");
             case LibraryCall.Pool2dGrad p -> unsupported("training steps");
-            case LibraryCall.OneHot o -> unsupported("one-hot labels (training steps)");
+            case LibraryCall.OneHot o -> kernel(name, "    const long c = get_global_id(0) % " + o.classes() + ", row = get_global_id(0) / " + o.classes() + ";\n"
+                    + "    const int label = ((__global const int*) " + segment(o.labels().buffer()) + ")[" + plan.floatIndex(o.labels()) + " + row];\n"
+                    + "    " + segment(o.out().buffer()) + "[" + plan.floatIndex(o.out()) + " + get_global_id(0)] = label == c ? 1.0f : 0.0f;\n",
+                    o.rows().batch() ? batchDim(o.rows().factor() * o.classes()) : Dim.of(o.rows().factor() * o.classes()));
             case LibraryCall.Uniform u -> unsupported("random numbers (dropout in training)");
-            case LibraryCall.RecurrentForward r -> unsupported(r.kind().mnemonic() + " layers");
+            case LibraryCall.RecurrentForward r -> recurrent(name, r);
             case LibraryCall.RecurrentBackward r -> unsupported("training steps");
         }
     }
@@ -245,6 +248,47 @@ public final class OpenClEmitter {
                 + "    }\n"
                 + "    " + y + "[" + plan.floatIndex(p.y()) + " + get_global_id(0)] = " + (max ? "acc" : "acc / " + literal(w.kh() * w.kw())) + ";\n";
         kernel(name, body, perImage(w, (long) w.c() * oh * ow));
+    }
+
+    /**
+     * A recurrent layer over time as one kernel per step, launched in order (each step reads the states the previous
+     * one wrote): one work-item per (sequence, hidden unit) computes its gates from x_s and y_{s−1}, then the RNN's
+     * tanh or the LSTM's cell and hidden state, as {@code Recurrent.rnnForward} / {@code lstmForward} do.
+     */
+    private void recurrent(String name, LibraryCall.RecurrentForward r) {
+        boolean lstm = r.kind() == Op.RecurrentKind.LSTM;
+        int t = r.t(), f = r.f(), h = r.h(), gates = r.kind().gates();
+        for (int s = 0; s < t; s++) {
+            StringBuilder body = new StringBuilder();
+            body.append("    const long j = get_global_id(0) % ").append(h).append(", b = get_global_id(0) / ").append(h).append(";\n");
+            body.append("    const long xrow = ").append(plan.floatIndex(r.x())).append(" + (b * ").append(t).append(" + ").append(s).append(") * ").append(f).append(";\n");
+            body.append("    const long row = (b * ").append(t).append(" + ").append(s).append(") * ").append(h).append(";\n");
+            for (int g = 0; g < gates; g++) {
+                String unit = "(" + g * h + " + j)";
+                body.append("    float z").append(g).append(" = 0.0f;\n");
+                body.append("    for (long p = 0; p < ").append(f).append("; p++) z").append(g).append(" = fma(").append(segment(r.x().buffer()))
+                        .append("[xrow + p], ").append(segment(r.wIh().buffer())).append("[").append(plan.floatIndex(r.wIh())).append(" + ")
+                        .append(unit).append(" * ").append(f).append(" + p], z").append(g).append(");\n");
+                if (s > 0) {
+                    body.append("    for (long q = 0; q < ").append(h).append("; q++) z").append(g).append(" = fma(").append(segment(r.y().buffer()))
+                            .append("[").append(plan.floatIndex(r.y())).append(" + row - ").append(h).append(" + q], ").append(segment(r.wHh().buffer()))
+                            .append("[").append(plan.floatIndex(r.wHh())).append(" + ").append(unit).append(" * ").append(h).append(" + q], z").append(g).append(");\n");
+                }
+                body.append("    z").append(g).append(" += ").append(segment(r.bIh().buffer())).append("[").append(plan.floatIndex(r.bIh())).append(" + ").append(unit)
+                        .append("] + ").append(segment(r.bHh().buffer())).append("[").append(plan.floatIndex(r.bHh())).append(" + ").append(unit).append("];\n");
+            }
+            String y = segment(r.y().buffer()) + "[" + plan.floatIndex(r.y()) + " + row + j]";
+            if (!lstm) {
+                body.append("    ").append(y).append(" = tanh(z0);\n");
+            } else {
+                String cells = segment(r.cells().buffer()) + "[" + plan.floatIndex(r.cells());
+                body.append("    const float previous = ").append(s > 0 ? cells + " + row - " + h + " + j]" : "0.0f").append(";\n");
+                body.append("    const float cell = nnc_sigmoid(z1) * previous + nnc_sigmoid(z0) * tanh(z2);\n");
+                body.append("    ").append(cells).append(" + row + j] = cell;\n");
+                body.append("    ").append(y).append(" = nnc_sigmoid(z3) * tanh(cell);\n");
+            }
+            kernel(name + "_s" + s, body.toString(), r.n().batch() ? batchDim(r.n().factor() * h) : Dim.of(r.n().factor() * h));
+        }
     }
 
     /** {@code perImage} work-items for each of the window's images. */

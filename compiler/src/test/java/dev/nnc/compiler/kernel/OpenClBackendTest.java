@@ -20,7 +20,6 @@ import dev.nnc.runtime.OpenClSchedule;
 import dev.nnc.runtime.Session;
 import dev.nnc.runtime.Tensor;
 import dev.nnc.runtime.TensorSpec;
-import dev.nnc.runtime.opencl.OpenClException;
 import dev.nnc.runtime.opencl.OpenClModel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,6 +27,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -104,21 +104,34 @@ class OpenClBackendTest {
     }
 
     @org.junit.jupiter.api.Test
-    void recurrentModelsSayTheyHaveNoOpenClProgram(@TempDir Path dir) throws Exception {
-        Path source = TestModels.repoRoot().resolve("examples/lstm.nn");
+    void aTrainingOnlyCallIsRefusedWithItsName() {
+        LibraryCall.Pool2dGrad grad = new LibraryCall.Pool2dGrad(dev.nnc.compiler.ir.Op.PoolKind.MAX,
+                new Window(dev.nnc.compiler.ir.Dim.batch(1), 1, 4, 4, 2, 2, 2, 2, 0, 0),
+                new Operand(new Buffer(0, "x", Buffer.Memory.ARENA, dev.nnc.compiler.ir.Dim.batch(16)), 0),
+                new Operand(new Buffer(1, "dy", Buffer.Memory.ARENA, dev.nnc.compiler.ir.Dim.batch(4)), 0),
+                new Operand(new Buffer(2, "dx", Buffer.Memory.ARENA, dev.nnc.compiler.ir.Dim.batch(16)), 0));
+        KernelProgram program = new KernelProgram("grad", 2, List.of(), List.of(new Kernel.Call(List.of("dx"), grad)), Map.of(), Map.of(), Map.of());
+        UnsupportedOperationException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+                () -> OpenClEmitter.emit(program, MemoryPlan.separate(program, Map.of())));
+        assertEquals("the OpenCL backend does not run training steps yet", e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aModelTheBackendCannotPrintSaysSoAndRunsOnTheCpu(@TempDir Path dir) throws Exception {
+        Path source = TestModels.repoRoot().resolve("compiler/src/test/resources/models/layers.nn");
         Compiler.Compilation c = Compiler.compile(new SourceFile(source.toString(), Files.readString(source)), CompileOptions.defaults());
-        assertEquals(java.util.Optional.of("the OpenCL backend does not run lstm layers yet"), Compiler.openClGap(c));
-        Path artifact = dir.resolve("lstm.nnc");
+        assertEquals(java.util.Optional.of("the OpenCL backend does not run transposed convolutions and training steps yet"), Compiler.openClGap(c));
+        Path artifact = dir.resolve("layers.nnc");
         Compiler.writeArtifact(c, artifact);
         try (NncModel model = NncModel.load(artifact)) {
             assertTrue(model.openCl().isEmpty());
-            OpenClException e = org.junit.jupiter.api.Assertions.assertThrows(OpenClException.class, () -> OpenClModel.load(model));
-            assertTrue(e.getMessage().startsWith("artifact SineLstm has no OpenCL program"), e.getMessage());
+            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nnc.runtime.opencl.OpenClException.class, () -> OpenClModel.load(model));
+            assertTrue(e.getMessage().startsWith("artifact Layers has no OpenCL program"), e.getMessage());
         }
     }
 
     static Stream<String> examples() {
-        return Stream.of("mlp", "lenet", "autoencoder", "resnet_block", "transformer", "gan");
+        return Stream.of("mlp", "lenet", "autoencoder", "resnet_block", "transformer", "gan", "rnn", "lstm");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -76,7 +76,7 @@ public final class OpenClModel implements AutoCloseable {
     public static OpenClModel load(NncModel model) throws OpenClException {
         OpenClSchedule schedule = model.openCl().orElseThrow(() -> new OpenClException("artifact " + model.manifest().modelName()
                 + " has no OpenCL program: its compiler could not print one (it uses a layer the OpenCL backend does not run yet, "
-                + "such as rnn or lstm) or predates the OpenCL backend; run it on the CPU or recompile it"));
+                + "such as conv_transpose2d) or predates the OpenCL backend; run it on the CPU or recompile it"));
         return create(model.manifest(), model.weights(), schedule);
     }
 
