@@ -56,7 +56,7 @@ public final class Pipeline {
         /** Passes that must have run before this one, when this one runs. */
         List<String> requires();
 
-        /** What is true after the pass, for {@code --help} and people reading the list. */
+        /** What is true after the pass, for people reading the list. */
         String summary();
 
         default boolean runsIn(Context c) {

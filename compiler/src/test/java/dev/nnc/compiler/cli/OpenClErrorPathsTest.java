@@ -45,6 +45,17 @@ class OpenClErrorPathsTest {
         assertTrue(devices.output.startsWith("* "), devices.output);
     }
 
+    @Test
+    void aProgramTheDeviceRefusesIsReportedWithItsBuildLog() throws Exception {
+        OpenClDevices.assumeOne();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nnc.runtime.opencl.OpenClException.class,
+                    () -> dev.nnc.runtime.opencl.OpenClModel.create(64, arena.allocate(64),
+                            new dev.nnc.runtime.OpenClSchedule("__kernel void k(__global float* a) { a[0] = undefined_name; }", List.of())));
+            assertTrue(e.getMessage().contains("could not build the program: ") && e.getMessage().contains("undefined_name"), e.getMessage());
+        }
+    }
+
     private record Outcome(int code, String output) {}
 
     /** Runs the CLI in a fresh JVM, with {@code OCL_ICD_VENDORS} set to {@code vendors} when it is not null. */

@@ -107,23 +107,34 @@ public final class OpenClModel implements AutoCloseable {
             cl_context context = CL.clCreateContext(null, 1, new cl_device_id[] {device}, null, null, null);
             cl_command_queue queue = CL.clCreateCommandQueueWithProperties(context, device, null, null);
             cl_program program = CL.clCreateProgramWithSource(context, 1, new String[] {schedule.source()}, null, null);
+            OpenClModel model = null;
             try {
-                CL.clBuildProgram(program, 0, null, "-cl-std=CL1.2", null, null);
-            } catch (CLException e) {
-                throw new OpenClException("the OpenCL device " + name + " could not build the program: " + buildLog(program, device), e);
+                try {
+                    CL.clBuildProgram(program, 0, null, "-cl-std=CL1.2", null, null);
+                } catch (CLException e) {
+                    throw new OpenClException("the OpenCL device " + name + " could not build the program: " + buildLog(program, device), e);
+                }
+                cl_mem arena = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, arenaBytes), null, null);
+                cl_mem weights = CL.clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, weightsSegment.byteSize()), null, null);
+                model = new OpenClModel(manifest, name, context, queue, program, schedule.launches(), arena, weights);
+                write(queue, weights, 0, weightsSegment);
+                for (OpenClSchedule.Launch launch : schedule.launches()) {
+                    cl_kernel kernel = CL.clCreateKernel(program, launch.kernel(), null);
+                    CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(arena));
+                    CL.clSetKernelArg(kernel, 1, Sizeof.cl_mem, Pointer.to(weights));
+                    model.kernels.add(kernel);
+                }
+                return model;
+            } catch (OpenClException | CLException e) {
+                if (model != null) {
+                    model.close();    // releases everything it holds
+                } else {
+                    CL.clReleaseProgram(program);
+                    CL.clReleaseCommandQueue(queue);
+                    CL.clReleaseContext(context);
+                }
+                throw e;
             }
-            cl_mem arena = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, arenaBytes), null, null);
-            long weightBytes = Math.max(4, weightsSegment.byteSize());
-            cl_mem weights = CL.clCreateBuffer(context, CL_MEM_READ_ONLY, weightBytes, null, null);
-            write(queue, weights, 0, weightsSegment);
-            OpenClModel model = new OpenClModel(manifest, name, context, queue, program, schedule.launches(), arena, weights);
-            for (OpenClSchedule.Launch launch : schedule.launches()) {
-                cl_kernel kernel = CL.clCreateKernel(program, launch.kernel(), null);
-                CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(arena));
-                CL.clSetKernelArg(kernel, 1, Sizeof.cl_mem, Pointer.to(weights));
-                model.kernels.add(kernel);
-            }
-            return model;
         } catch (UnsatisfiedLinkError e) {
             throw noLibrary(e);
         } catch (CLException e) {
