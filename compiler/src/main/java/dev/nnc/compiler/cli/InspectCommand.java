@@ -43,6 +43,7 @@ final class InspectCommand implements Callable<Integer> {
                 doc.put("compiler_version", m.compilerVersion());
                 doc.put("max_batch", (long) m.maxBatch());
                 doc.put("arena_bytes", m.arenaBytes());
+                doc.put("opencl_kernels", model.openCl().map(o -> (Object) (long) o.launches().size()).orElse(null));
                 doc.put("inputs", tensors(m.inputs()));
                 doc.put("outputs", tensors(m.outputs()));
                 doc.put("params", tensors(m.params()));
@@ -53,6 +54,8 @@ final class InspectCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "flags     %s%n", m.flags());
             out.printf(Locale.ROOT, "batch     1..%d%n", m.maxBatch());
             out.printf(Locale.ROOT, "arena     %s per session%n", CompileCommand.bytes(m.arenaBytes()));
+            out.printf(Locale.ROOT, "opencl    %s%n", model.openCl().map(o -> o.launches().size() + " kernel launches (nnc run --device opencl)")
+                    .orElse("none (runs on the CPU only)"));
             for (TensorSpec t : m.inputs()) out.printf(Locale.ROOT, "input     %-24s %s%n", t.name(), t.typeString());
             for (TensorSpec t : m.outputs()) out.printf(Locale.ROOT, "output    %-24s %s%n", t.name(), t.typeString());
             long total = 0;

@@ -220,6 +220,7 @@ class CliTest {
         List<String> lines = o.out().lines().toList();
         assertTrue(lines.getFirst().startsWith("model     Mlp (from "), lines.getFirst());
         assertTrue(lines.contains("batch     1..64"), o.out());
+        assertTrue(lines.contains("opencl    8 kernel launches (nnc run --device opencl)"), o.out());
         assertTrue(lines.contains(String.format("input     %-24s %s", "x", "f32[B, 784]")), o.out());
         assertTrue(lines.contains(String.format("output    %-24s %s", "probs", "f32[B, 10]")), o.out());
         assertTrue(lines.contains(String.format("param     %-24s %-20s %,12d", "fc1.weight", "f32[128, 784]", 100_352)), o.out());
@@ -234,6 +235,7 @@ class CliTest {
         Map<?, ?> doc = (Map<?, ?>) Json.parse(o.out());
         assertEquals("Mlp", doc.get("model"));
         assertEquals(64L, doc.get("max_batch"));
+        assertEquals(8L, doc.get("opencl_kernels"));
         assertEquals(List.of(Map.of("name", "x", "dtype", "f32", "shape", List.of("B", 784L))), doc.get("inputs"));
         assertEquals(List.of(Map.of("name", "probs", "dtype", "f32", "shape", List.of("B", 10L))), doc.get("outputs"));
         List<Object> params = new ArrayList<>();
