@@ -7,6 +7,7 @@ import dev.nnc.runtime.CompiledModel;
 import dev.nnc.runtime.CompiledTrainer;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Opcodes;
@@ -88,23 +89,53 @@ public final class JvmEmitter {
         clinit.endMethod();
     }
 
-    /** The entry method calls one private static method per kernel, in order. */
+    /** Kernels called by one entry method or part of it: a call is 6 bytes, so a part stays far below 8,000. */
+    private static final int CALLS_PER_METHOD = 1000;
+
+    /**
+     * The entry method calls one private static method per kernel, in order; a program of more than
+     * {@value #CALLS_PER_METHOD} kernels calls them from parts of that many each, so no method outgrows what the JIT
+     * compiles (and the JVM's 64 KB limit).
+     */
     private void emitEntry(ClassWriter cw, Type self, EntryPoint e) {
-        GeneratorAdapter entry = new GeneratorAdapter(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, e.entry().method, null, null, cw);
         List<Kernel> kernels = e.program().kernels();
-        for (int i = 0; i < kernels.size(); i++) {
-            Method kernel = kernelMethod(e.entry().method.getName() + "_k" + i);
-            GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC, kernel, null, null, cw);
-            emitKernel(g, kernels.get(i));
-            g.returnValue();
-            g.endMethod();
-            entry.loadArg(Asm.ARENA_ARG);
-            entry.loadArg(Asm.WEIGHTS_ARG);
-            entry.loadArg(Asm.BATCH_ARG);
-            entry.invokeStatic(self, kernel);
+        String name = e.entry().method.getName();
+        List<Method> parts = new ArrayList<>();
+        for (int start = 0; start < kernels.size(); start += CALLS_PER_METHOD) {
+            Method part = kernels.size() <= CALLS_PER_METHOD ? null : kernelMethod(name + "_part" + parts.size());
+            GeneratorAdapter caller = part == null
+                    ? new GeneratorAdapter(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, e.entry().method, null, null, cw)
+                    : new GeneratorAdapter(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC, part, null, null, cw);
+            for (int i = start; i < Math.min(kernels.size(), start + CALLS_PER_METHOD); i++) {
+                Method kernel = kernelMethod(name + "_k" + i);
+                GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC, kernel, null, null, cw);
+                emitKernel(g, kernels.get(i));
+                g.returnValue();
+                g.endMethod();
+                callKernel(caller, self, kernel);
+            }
+            caller.returnValue();
+            caller.endMethod();
+            if (part != null) parts.add(part);
         }
-        entry.returnValue();
-        entry.endMethod();
+        if (kernels.isEmpty()) {
+            GeneratorAdapter entry = new GeneratorAdapter(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, e.entry().method, null, null, cw);
+            entry.returnValue();
+            entry.endMethod();
+        } else if (!parts.isEmpty()) {
+            GeneratorAdapter entry = new GeneratorAdapter(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, e.entry().method, null, null, cw);
+            for (Method part : parts) callKernel(entry, self, part);
+            entry.returnValue();
+            entry.endMethod();
+        }
+    }
+
+    /** {@code kernel(arena, weights, batch)}: the entry method and its parts take the same three arguments. */
+    private static void callKernel(GeneratorAdapter caller, Type self, Method kernel) {
+        caller.loadArg(Asm.ARENA_ARG);
+        caller.loadArg(Asm.WEIGHTS_ARG);
+        caller.loadArg(Asm.BATCH_ARG);
+        caller.invokeStatic(self, kernel);
     }
 
     private static Method kernelMethod(String name) {

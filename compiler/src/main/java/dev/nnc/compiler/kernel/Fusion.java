@@ -30,6 +30,13 @@ public final class Fusion {
     /** A producer reads at most this many ops per point to be recomputed by several readers. */
     private static final int CHEAP_OPS = 6;
 
+    /**
+     * A fused loop's expression stays below this {@link #size}: the emitter prints it twice (vector body and scalar
+     * tail) with transcendental functions inline, and a JVM method over 8,000 bytes is never JIT-compiled (over
+     * 64 KB it cannot even be written), so a long chain becomes several kernels instead of one that never runs fast.
+     */
+    static final int MAX_FUSED_SIZE = 120;
+
     private final KernelProgram program;
     private final List<Kernel> kernels;
     private final Map<Buffer, Buffer> renamed = new LinkedHashMap<>();
@@ -47,7 +54,15 @@ public final class Fusion {
         boolean changed = true;
         while (changed) {
             changed = false;
-            for (int i = 0; i < kernels.size() && !changed; i++) changed = inline(i);
+            // one sweep: after an inline at i, the kernel before i may now inline into the merged one, so step back one
+            for (int i = 0; i < kernels.size(); ) {
+                if (inline(i)) {
+                    changed = true;
+                    i = Math.max(0, i - 1);
+                } else {
+                    i++;
+                }
+            }
             for (int i = 0; i < kernels.size() && !changed; i++) changed = epilogue(i);
         }
         Map<String, Operand> outputs = new LinkedHashMap<>();
@@ -88,8 +103,9 @@ public final class Fusion {
             for (int between = p + 1; between < c; between++) {
                 if (!disjoint(kernels.get(between).writes(), producerReads)) return false;
             }
+            if (size(consumer.value()) + size(producer.value()) > MAX_FUSED_SIZE && size(consumer.value()) > 1) return false;
             LoopExpr value = substitute(consumer.value(), producer, consumer.dims(), null);
-            if (value == null || !safeInPlace(consumer, value, producerReads)) return false;
+            if (value == null || !safeInPlace(consumer, value, producerReads) || size(value) > MAX_FUSED_SIZE) return false;
             fused.add(new Kernel.Loop(concat(producer.computes(), consumer.computes()), consumer.dims(), consumer.out(), consumer.outStrides(), value));
         }
         for (int i = 0; i < readers.size(); i++) kernels.set(readers.get(i), fused.get(i));
@@ -249,6 +265,22 @@ public final class Fusion {
             acc *= dims.get(i).factor();
         }
         return s;
+    }
+
+    /** A loop expression's code size in rough units of emitted bytecode: transcendental functions are emitted inline. */
+    static int size(LoopExpr e) {
+        return switch (e) {
+            case LoopExpr.Unary u -> size(u.x()) + switch (u.kind()) {
+                case TANH, EXP, LOG, SIGMOID, GELU, GELU_GRAD -> 12;
+                case SOFTPLUS -> 24;
+                case NEG, RELU, SQRT, STEP, ABS, SIGN -> 2;
+            };
+            case LoopExpr.Binary b -> 2 + size(b.a()) + size(b.b());
+            case LoopExpr.Reduce r -> 4 + size(r.body());
+            case LoopExpr.Load l -> 1;
+            case LoopExpr.Const c -> 1;
+            case LoopExpr.DimValue d -> 1;
+        };
     }
 
     private static int ops(LoopExpr e) {
