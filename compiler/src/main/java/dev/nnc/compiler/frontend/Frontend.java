@@ -250,28 +250,14 @@ public final class Frontend {
             }
         }
         Shape shape = new Shape(dims);
-        if (elements(shape, graph.maxBatch()) > MAX_ELEMENTS) {
-            report(t.span(), "input " + new TensorType(dtype(t.dtype()), shape) + " has " + String.format(java.util.Locale.ROOT, "%,d", elements(shape, graph.maxBatch()))
-                    + " elements at the maximum batch " + graph.maxBatch() + "; a tensor may have at most "
-                    + String.format(java.util.Locale.ROOT, "%,d", MAX_ELEMENTS), "use smaller dimensions or a smaller maximum batch");
+        String tooBig = TensorLimits.tooBig("input " + new TensorType(dtype(t.dtype()), shape), shape, graph.maxBatch());
+        if (tooBig != null) {
+            report(t.span(), tooBig, "use smaller dimensions or a smaller maximum batch");
             return null;
         }
         return shape;
     }
 
-    /** The most elements a tensor may have: kernels index them with ints, and weights load into Java arrays. */
-    static final long MAX_ELEMENTS = Integer.MAX_VALUE;
-
-    /** {@code s}'s element count at batch {@code batch}, saturating at {@code Long.MAX_VALUE} instead of overflowing. */
-    static long elements(Shape s, int batch) {
-        long n = 1;
-        for (Dim d : s.dims()) {
-            long size = d.at(batch);
-            if (size != 0 && n > Long.MAX_VALUE / size) return Long.MAX_VALUE;
-            n *= size;
-        }
-        return n;
-    }
 
     private static DType dtype(String name) {
         return name.equals("i32") ? DType.I32 : DType.F32;
@@ -547,9 +533,9 @@ public final class Frontend {
     }
 
     Value param(String name, TensorType type, Init init, dev.nnc.compiler.ir.Param.Role role, Span at) {
-        if (elements(type.shape(), 1) > MAX_ELEMENTS) {
-            report(at, "parameter `" + name + "` " + type + " has " + String.format(java.util.Locale.ROOT, "%,d", elements(type.shape(), 1))
-                    + " elements; a tensor may have at most " + String.format(java.util.Locale.ROOT, "%,d", MAX_ELEMENTS), "use a smaller layer");
+        String tooBig = TensorLimits.tooBig("parameter `" + name + "` " + type, type.shape(), 1);
+        if (tooBig != null) {
+            report(at, tooBig, "use a smaller layer");
             return null;
         }
         if (!models.isEmpty()) {
