@@ -54,8 +54,19 @@ public final class Compiler {
 
     /** Everything one compilation produced, stage by stage; {@code training} is present when the model has a train section. */
     public record Compilation(SourceFile source, Program ast, Graph graph, KernelProgram kernels, MemoryPlan plan,
-                              Optional<Training> training, String className, byte[] classFile, Map<String, float[]> weights,
-                              CompileOptions options) {}
+                              Optional<Training> training, String className, byte[] classFile, OpenCl openCl,
+                              Map<String, float[]> weights, CompileOptions options) {}
+
+    /** The inference program as OpenCL C, or why there is none (a call the OpenCL backend does not print yet). */
+    public record OpenCl(Optional<OpenClSchedule> schedule, Optional<String> unsupported) {
+        static OpenCl of(KernelProgram kernels, MemoryPlan plan) {
+            try {
+                return new OpenCl(Optional.of(OpenClEmitter.emit(kernels, plan)), Optional.empty());
+            } catch (UnsupportedOperationException e) {
+                return new OpenCl(Optional.empty(), Optional.of(e.getMessage()));
+            }
+        }
+    }
 
     /**
      * The training entry point: the differentiated graph with its optimizer updates, its kernels and plan, and the
@@ -109,7 +120,7 @@ public final class Compiler {
         entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan));
         training.ifPresent(t -> entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.TRAIN_STEP, t.kernels(), t.plan())));
         byte[] classFile = JvmEmitter.emit(className, source.path(), entries);
-        return new Compilation(source, ast, g, kernels, plan, training, className, classFile, weights, options);
+        return new Compilation(source, ast, g, kernels, plan, training, className, classFile, OpenCl.of(kernels, plan), weights, options);
     }
 
     /** An inference graph compiled on its own: kernels, plan and class, for tests and tools that build graphs directly. */
@@ -197,29 +208,7 @@ public final class Compiler {
                 params, Map.of(), 0, c.training().map(Compiler::manifestTraining).orElse(null),
                 WeightLayout.packedWeights(c.kernels()));
         ArtifactWriter.write(out, manifest, Map.of(c.className(), c.classFile()), params, Weights.segments(g, c.weights()),
-                IrPrinter.print(g), openCl(c).orElse(null));
-    }
-
-    /**
-     * The inference program as OpenCL C, or empty when it calls something the OpenCL backend does not print yet
-     * ({@link #openClGap} says what).
-     */
-    public static Optional<OpenClSchedule> openCl(Compilation c) {
-        try {
-            return Optional.of(OpenClEmitter.emit(c.kernels(), c.plan()));
-        } catch (UnsupportedOperationException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** Why {@code c} has no OpenCL program, or empty when it has one. */
-    public static Optional<String> openClGap(Compilation c) {
-        try {
-            OpenClEmitter.emit(c.kernels(), c.plan());
-            return Optional.empty();
-        } catch (UnsupportedOperationException e) {
-            return Optional.of(e.getMessage());
-        }
+                IrPrinter.print(g), c.openCl().schedule().orElse(null));
     }
 
     /** The manifest's description of the training entry point: batch inputs, hyperparameters, outputs, state layout. */

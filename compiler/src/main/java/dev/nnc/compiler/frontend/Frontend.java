@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Turns a checked {@code .nn} program into the Graph IR of one model: layers become primitive ops and
@@ -289,7 +290,7 @@ public final class Frontend {
                 Val v = scope.names.get(n.name());
                 if (v == null) {
                     // the checker reports undefined names in models and blocks; a train section's are found here
-                    report(n.span(), "`" + n.name() + "` is not defined here", "defined: " + String.join(", ", new java.util.TreeSet<>(scope.names.keySet())));
+                    report(n.span(), "`" + n.name() + "` is not defined here", "defined: " + String.join(", ", new TreeSet<>(scope.names.keySet())));
                     v = new Val.Poison();
                 }
                 yield v;

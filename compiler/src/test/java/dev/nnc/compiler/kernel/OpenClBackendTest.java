@@ -120,7 +120,7 @@ class OpenClBackendTest {
     void aModelTheBackendCannotPrintSaysSoAndRunsOnTheCpu(@TempDir Path dir) throws Exception {
         Path source = TestModels.repoRoot().resolve("compiler/src/test/resources/models/layers.nn");
         Compiler.Compilation c = Compiler.compile(new SourceFile(source.toString(), Files.readString(source)), CompileOptions.defaults());
-        assertEquals(java.util.Optional.of("the OpenCL backend does not run transposed convolutions and training steps yet"), Compiler.openClGap(c));
+        assertEquals(java.util.Optional.of("the OpenCL backend does not run transposed convolutions and training steps yet"), c.openCl().unsupported());
         Path artifact = dir.resolve("layers.nnc");
         Compiler.writeArtifact(c, artifact);
         try (NncModel model = NncModel.load(artifact)) {
