@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -137,7 +138,18 @@ public final class NncModel implements AutoCloseable {
      */
     public TrainingSession newTrainingSession() {
         requireTrainable();
-        return new TrainingSession(this);
+        return new TrainingSession(this, null);
+    }
+
+    /**
+     * A new training session for the calling thread whose steps run on {@code device} (for a device runtime such as
+     * {@code OpenClModel.newTrainingSession}); the session owns the device and closes it. Otherwise as
+     * {@link #newTrainingSession()}, or as {@link #newTrainingSession(Path)} when {@code checkpoint} is not null.
+     */
+    public TrainingSession newTrainingSession(TrainingDevice device, Path checkpoint) throws ArtifactException {
+        requireTrainable();
+        TrainingSession session = new TrainingSession(this, Objects.requireNonNull(device));
+        return checkpoint == null ? session : restored(session, checkpoint);
     }
 
     /**
@@ -150,7 +162,10 @@ public final class NncModel implements AutoCloseable {
      */
     public TrainingSession newTrainingSession(Path checkpoint) throws ArtifactException {
         requireTrainable();
-        TrainingSession session = new TrainingSession(this);
+        return restored(new TrainingSession(this, null), checkpoint);
+    }
+
+    private static TrainingSession restored(TrainingSession session, Path checkpoint) throws ArtifactException {
         try {
             session.restore(checkpoint);
             return session;

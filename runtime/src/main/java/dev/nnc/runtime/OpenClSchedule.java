@@ -8,24 +8,42 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A kernel program printed as OpenCL C and the order to launch it in: what an OpenCL device runs instead of the
- * generated JVM class. Every kernel takes {@code (__global float* arena, __global const float* weights, int batch)},
- * with the arena and weights laid out exactly as for the JVM backend, so one memory plan serves both.
+ * An artifact's kernel programs printed as OpenCL C and the orders to launch them in: what an OpenCL device runs
+ * instead of the generated JVM class. Every kernel takes {@code (__global float* arena, __global float* weights, int batch)},
+ * with the arena and weights laid out exactly as for the JVM backend, so one memory plan serves both; for the training
+ * step {@code weights} is the session's state (parameters, then optimizer slots), updated in place.
  *
- * @param source   the OpenCL C program (OpenCL C 1.2)
- * @param launches the kernels in execution order
+ * @param source        the OpenCL C program (OpenCL C 1.2)
+ * @param launches      the inference kernels in execution order
+ * @param trainLaunches the training step's kernels in execution order; empty when the model does not train
  */
-public record OpenClSchedule(String source, List<Launch> launches) {
+public record OpenClSchedule(String source, List<Launch> launches, List<Launch> trainLaunches) {
 
     private static final Pattern KERNEL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
     public OpenClSchedule {
         Objects.requireNonNull(source);
         launches = List.copyOf(launches);
+        trainLaunches = List.copyOf(trainLaunches);
     }
 
-    /** The launch order as {@code launch.json}: {@code {"launches": [{"kernel": "k0", "work_items": 64, "per_batch": true}, …]}}. */
+    /** An inference program alone. */
+    public OpenClSchedule(String source, List<Launch> launches) {
+        this(source, launches, List.of());
+    }
+
+    /**
+     * The launch orders as {@code launch.json}: {@code {"launches": [{"kernel": "k0", "work_items": 64, "per_batch": true}, …],
+     * "train_launches": […]}}.
+     */
     public String launchJson() {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("launches", toJson(launches));
+        root.put("train_launches", toJson(trainLaunches));
+        return Json.write(root);
+    }
+
+    private static List<Object> toJson(List<Launch> launches) {
         List<Object> list = new ArrayList<>();
         for (Launch l : launches) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -34,7 +52,7 @@ public record OpenClSchedule(String source, List<Launch> launches) {
             entry.put("per_batch", l.perBatch());
             list.add(entry);
         }
-        return Json.write(Map.of("launches", list));
+        return list;
     }
 
     /** The schedule of an artifact's {@code kernels.cl} and {@code launch.json}; a malformed launch list says what is wrong. */
@@ -45,9 +63,14 @@ public record OpenClSchedule(String source, List<Launch> launches) {
         } catch (IllegalArgumentException e) {
             throw new ArtifactException("launch.json is not JSON (" + e.getMessage() + "); " + ArtifactException.RECOMPILE);
         }
-        if (!(root instanceof Map<?, ?> map) || !(map.get("launches") instanceof List<?> list)) {
-            throw new ArtifactException("launch.json must hold {\"launches\": [...]}; " + ArtifactException.RECOMPILE);
+        Object train = root instanceof Map<?, ?> m && m.containsKey("train_launches") ? m.get("train_launches") : List.of();
+        if (!(root instanceof Map<?, ?> map) || !(map.get("launches") instanceof List<?> list) || !(train instanceof List<?> trainList)) {
+            throw new ArtifactException("launch.json must hold {\"launches\": [...], \"train_launches\": [...]}; " + ArtifactException.RECOMPILE);
         }
+        return new OpenClSchedule(source, launches(list), launches(trainList));
+    }
+
+    private static List<Launch> launches(List<?> list) throws ArtifactException {
         List<Launch> launches = new ArrayList<>();
         for (Object item : list) {
             if (!(item instanceof Map<?, ?> l) || !(l.get("kernel") instanceof String kernel) || !KERNEL_NAME.matcher(kernel).matches()
@@ -58,7 +81,7 @@ public record OpenClSchedule(String source, List<Launch> launches) {
             }
             launches.add(new Launch(kernel, items.longValue(), perBatch));
         }
-        return new OpenClSchedule(source, launches);
+        return launches;
     }
 
     /**

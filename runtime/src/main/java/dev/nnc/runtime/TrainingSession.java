@@ -24,6 +24,9 @@ import java.util.stream.Collectors;
  * weights at any time; {@link #saveCheckpoint} and {@link NncModel#newTrainingSession(Path)} stop and resume training
  * exactly. A session is confined to the thread that created it (others get {@link WrongThreadException}); using it
  * after {@link #close()}, or after its model was closed, throws IllegalStateException.
+ *
+ * <p>A session may run its steps on a {@link TrainingDevice} instead of the JVM ({@code OpenClModel.newTrainingSession}):
+ * the parameters and slots then stay on the device, and the session reads them back only to save or show them.
  */
 public final class TrainingSession implements AutoCloseable {
 
@@ -38,6 +41,10 @@ public final class TrainingSession implements AutoCloseable {
 
     private final NncModel model;
     private final Training training;
+    /** Where the steps run; null for the JVM, which updates {@link #state} itself. */
+    private final TrainingDevice device;
+    /** Whether the device has taken steps since {@link #state} was last read back from it. */
+    private boolean hostStateStale;
     private final Arena arena;
     private final MemorySegment memory;
     private final MemorySegment state;
@@ -54,9 +61,10 @@ public final class TrainingSession implements AutoCloseable {
     private int lastBatch;
     private Map<String, String> checkpointMetadata = Map.of();
 
-    /** A fresh session: the model's weights, zero slots, step 0, epoch 0. */
-    TrainingSession(NncModel model) {
+    /** A fresh session on the JVM or {@code device}: the model's weights, zero slots, step 0, epoch 0. */
+    TrainingSession(NncModel model, TrainingDevice device) {
         this.model = model;
+        this.device = device;
         Manifest manifest = model.manifest();
         this.training = manifest.training();
         this.arena = Arena.ofConfined();
@@ -77,6 +85,7 @@ public final class TrainingSession implements AutoCloseable {
         }
         this.savedOutputs = arena.allocate(Math.max(1, outputBytes), Safetensors.ALIGNMENT);
         this.savedOutputOffsets = List.copyOf(packed);
+        if (device != null) device.writeState(state);
     }
 
     /** The model this session trains. */
@@ -105,7 +114,12 @@ public final class TrainingSession implements AutoCloseable {
             Tensor tensor = batch.get(training.inputs().get(i).name());
             MemorySegment.copy(tensor.segment(), 0, memory, training.inputOffsets().get(i), tensor.segment().byteSize());
         }
-        model.trainer().trainStep(memory, state, batchSize);
+        if (device == null) {
+            model.trainer().trainStep(memory, state, batchSize);
+        } else {
+            device.trainStep(memory, batchSize);
+            hostStateStale = true;
+        }
         inferWeightsStale = true;
         for (int i = 0; i < training.outputs().size(); i++) {
             MemorySegment.copy(memory, training.outputOffsets().get(i), savedOutputs, savedOutputOffsets.get(i),
@@ -143,6 +157,9 @@ public final class TrainingSession implements AutoCloseable {
      */
     public Map<String, Tensor> infer(Map<String, Tensor> inputs) {
         ensureOpen();
+        if (device != null) {
+            return device.infer(inputs, Session.checkInputs(inputs, model.manifest().inputs(), model.manifest().maxBatch()));
+        }
         if (inferWeightsStale && inferWeights != params) {
             PackedWeights.prepare(model.manifest(), params, inferWeights);
         }
@@ -184,6 +201,7 @@ public final class TrainingSession implements AutoCloseable {
      */
     public void saveWeights(Path path) throws IOException {
         ensureOpen();
+        readBackState();
         Manifest manifest = model.manifest();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
@@ -206,6 +224,7 @@ public final class TrainingSession implements AutoCloseable {
                 throw new IllegalArgumentException("checkpoint metadata key " + key + " is reserved for the session; use another name");
             }
         }
+        readBackState();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(MODEL_KEY, model.manifest().modelName());
         metadata.put(STEP_KEY, Long.toString(step));
@@ -236,21 +255,31 @@ public final class TrainingSession implements AutoCloseable {
             throw new IllegalArgumentException("no parameter or slot '" + name + "'; parameters and slots: " + describe(specs));
         }
         TensorSpec spec = specs.get(index);
+        readBackState();
         return Tensor.copyOf(spec.dtype(), state.asSlice(checkpointOffsets().get(index), spec.byteSize(1)), spec.shape());
     }
 
-    /** Frees the arena and the state. Idempotent; must be called from the session's thread. */
+    /** Frees the arena, the state and the device's copies. Idempotent; must be called from the session's thread. */
     @Override
     public void close() {
         if (arena.scope().isAlive()) {
             arena.close();
+            if (device != null) device.close();
         }
+    }
+
+    /** Brings {@link #state} up to date with the device's after steps taken there. */
+    private void readBackState() {
+        if (hostStateStale) device.readState(state);
+        hostStateStale = false;
     }
 
     /** Replaces the parameters, slots, step, epoch and metadata with those of {@code checkpoint}. */
     void restore(Path checkpoint) throws ArtifactException {
         String what = "checkpoint " + checkpoint;
         Map<String, String> metadata = StoredTensors.copyInto(checkpoint, checkpointSpecs(), checkpointOffsets(), state, what);
+        if (device != null) device.writeState(state);
+        hostStateStale = false;
         inferWeightsStale = true;
         step = counter(metadata, STEP_KEY, Long.MAX_VALUE, what);
         epoch = (int) counter(metadata, EPOCH_KEY, Integer.MAX_VALUE, what);

@@ -101,7 +101,6 @@ final class CompileCommand implements Callable<Integer> {
             long params = c.weights().values().stream().mapToLong(w -> w.length).sum();
             spec.commandLine().getOut().printf(Locale.ROOT, "compiled %s -> %s: %,d parameters, %d kernels, arena %s, %s on disk (%.2f s)%n",
                     c.graph().name(), out, params, c.kernels().kernels().size(), bytes(c.plan().arenaBytes()), bytes(Files.size(out)), seconds);
-            c.openCl().unsupported().ifPresent(gap -> spec.commandLine().getOut().println("no OpenCL program (runs on the CPU only): " + gap));
             return Main.OK;
         } catch (CompileException e) {
             throw new UserError(e.report());

@@ -54,19 +54,8 @@ public final class Compiler {
 
     /** Everything one compilation produced, stage by stage; {@code training} is present when the model has a train section. */
     public record Compilation(SourceFile source, Program ast, Graph graph, KernelProgram kernels, MemoryPlan plan,
-                              Optional<Training> training, String className, byte[] classFile, OpenCl openCl,
+                              Optional<Training> training, String className, byte[] classFile, OpenClSchedule openCl,
                               Map<String, float[]> weights, CompileOptions options) {}
-
-    /** The inference program as OpenCL C, or why there is none (a call the OpenCL backend does not print yet). */
-    public record OpenCl(Optional<OpenClSchedule> schedule, Optional<String> unsupported) {
-        static OpenCl of(KernelProgram kernels, MemoryPlan plan) {
-            try {
-                return new OpenCl(Optional.of(OpenClEmitter.emit(kernels, plan)), Optional.empty());
-            } catch (UnsupportedOperationException e) {
-                return new OpenCl(Optional.empty(), Optional.of(e.getMessage()));
-            }
-        }
-    }
 
     /**
      * The training entry point: the differentiated graph with its optimizer updates, its kernels and plan, and the
@@ -120,7 +109,9 @@ public final class Compiler {
         entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan));
         training.ifPresent(t -> entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.TRAIN_STEP, t.kernels(), t.plan())));
         byte[] classFile = JvmEmitter.emit(className, source.path(), entries);
-        return new Compilation(source, ast, g, kernels, plan, training, className, classFile, OpenCl.of(kernels, plan), weights, options);
+        OpenClSchedule openCl = OpenClEmitter.emit(kernels, plan, training.map(Training::kernels).orElse(null),
+                training.map(Training::plan).orElse(null));
+        return new Compilation(source, ast, g, kernels, plan, training, className, classFile, openCl, weights, options);
     }
 
     /** An inference graph compiled on its own: kernels, plan and class, for tests and tools that build graphs directly. */
@@ -208,7 +199,7 @@ public final class Compiler {
                 params, Map.of(), 0, c.training().map(Compiler::manifestTraining).orElse(null),
                 WeightLayout.packedWeights(c.kernels()));
         ArtifactWriter.write(out, manifest, Map.of(c.className(), c.classFile()), params, Weights.segments(g, c.weights()),
-                IrPrinter.print(g), c.openCl().schedule().orElse(null));
+                IrPrinter.print(g), c.openCl());
     }
 
     /** The manifest's description of the training entry point: batch inputs, hyperparameters, outputs, state layout. */

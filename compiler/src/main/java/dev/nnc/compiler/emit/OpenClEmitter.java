@@ -10,21 +10,21 @@ import dev.nnc.compiler.kernel.LoopExpr;
 import dev.nnc.compiler.kernel.LoopExprs;
 import dev.nnc.compiler.kernel.MemoryPlan;
 import dev.nnc.compiler.kernel.Operand;
-import dev.nnc.compiler.kernel.Window;
 import dev.nnc.runtime.OpenClSchedule;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Prints a kernel program as OpenCL C, the sibling of {@link JvmEmitter} over the same kernel program and memory
- * plan: every kernel becomes an OpenCL kernel with its extents, strides and arena offsets baked in as constants.
+ * Prints kernel programs as OpenCL C, the sibling of {@link JvmEmitter} over the same kernel programs and memory
+ * plans: every kernel becomes an OpenCL kernel with its extents, strides and arena offsets baked in as constants.
  * Loop kernels run one work-item per output element (a reduction is a loop inside the work-item); GEMM runs one
- * work-item per element of C, convolution and pooling one per output pixel; a library call's epilogue is a loop
+ * work-item per element of C; the other library calls are {@link OpenClCalls}; a library call's epilogue is a loop
  * kernel launched right after it, in place.
  *
- * <p>This is the first slice of the OpenCL backend: inference kernels, written for correctness (no local-memory
- * tiling yet); a recurrent layer is one kernel per time step. A kernel program with a call it does not print yet
- * (training-only gradients, random numbers) is refused with {@link UnsupportedOperationException} naming it.
+ * <p>An artifact's two entry points, inference and the training step, print into one program: the inference kernels
+ * are {@code k0, k1, …}, the training step's {@code t0, t1, …}. Every kernel takes
+ * {@code (__global float* arena, __global float* weights, int batch)}; for the training step {@code weights} is the
+ * session's state (parameters, then optimizer slots), which the step updates in place.
  */
 public final class OpenClEmitter {
 
@@ -42,28 +42,43 @@ public final class OpenClEmitter {
             }
             """;
 
-    private final MemoryPlan plan;
     private final StringBuilder out = new StringBuilder(PRELUDE);
-    private final List<OpenClSchedule.Launch> launches = new ArrayList<>();
+    private final OpenClCalls calls = new OpenClCalls(this);
+    private MemoryPlan plan;
+    private List<OpenClSchedule.Launch> launches;
 
-    private OpenClEmitter(MemoryPlan plan) {
-        this.plan = plan;
+    private OpenClEmitter() {}
+
+    /** An inference program alone (laid out by {@code plan}) as OpenCL C with its launch order. */
+    public static OpenClSchedule emit(KernelProgram program, MemoryPlan plan) {
+        return emit(program, plan, null, null);
     }
 
-    /** {@code program} (laid out by {@code plan}) as OpenCL C with its launch order. */
-    public static OpenClSchedule emit(KernelProgram program, MemoryPlan plan) {
-        OpenClEmitter e = new OpenClEmitter(plan);
+    /**
+     * An artifact's inference program and, when {@code train} is not null, its training step (laid out by
+     * {@code trainPlan}) as one OpenCL program with both launch orders.
+     */
+    public static OpenClSchedule emit(KernelProgram infer, MemoryPlan plan, KernelProgram train, MemoryPlan trainPlan) {
+        OpenClEmitter e = new OpenClEmitter();
+        List<OpenClSchedule.Launch> inferLaunches = e.entry("k", infer, plan);
+        List<OpenClSchedule.Launch> trainLaunches = train == null ? List.of() : e.entry("t", train, trainPlan);
+        return new OpenClSchedule(e.out.toString(), inferLaunches, trainLaunches);
+    }
+
+    private List<OpenClSchedule.Launch> entry(String prefix, KernelProgram program, MemoryPlan layout) {
+        plan = layout;
+        launches = new ArrayList<>();
         List<Kernel> kernels = program.kernels();
         for (int i = 0; i < kernels.size(); i++) {
             switch (kernels.get(i)) {
-                case Kernel.Loop loop -> e.loop("k" + i, loop);
+                case Kernel.Loop loop -> loop(prefix + i, loop);
                 case Kernel.Call call -> {
-                    e.call("k" + i, call.call());
-                    if (call.epilogue() != null) e.loop("k" + i + "_epilogue", call.epilogue());
+                    calls.emit(prefix + i, call.call());
+                    if (call.epilogue() != null) loop(prefix + i + "_epilogue", call.epilogue());
                 }
             }
         }
-        return new OpenClSchedule(e.out.toString(), e.launches);
+        return launches;
     }
 
     // ---- loop kernels --------------------------------------------------------------------------
@@ -168,33 +183,8 @@ public final class OpenClEmitter {
 
     // ---- library calls -------------------------------------------------------------------------
 
-    private void call(String name, LibraryCall call) {
-        switch (call) {
-            case LibraryCall.Gemm g -> gemm(name, g);
-            case LibraryCall.Conv2d c -> conv(name, c);
-            case LibraryCall.Pool2d p -> pool(name, p);
-            case LibraryCall.CausalMask m -> kernel(name, "    const long i = get_global_id(0) / " + m.n() + ", j = get_global_id(0) % " + m.n() + ";\n"
-                    + "    " + segment(m.out().buffer()) + "[" + plan.floatIndex(m.out()) + " + get_global_id(0)] = j > i ? -INFINITY : 0.0f;\n",
-                    Dim.of((long) m.n() * m.n()));
-            case LibraryCall.Conv2dInputGrad c -> unsupported("transposed convolutions and training steps");
-            case LibraryCall.Conv2dWeightGrad c -> unsupported("training steps");
-            case LibraryCall.Pool2dGrad p -> unsupported("training steps");
-            case LibraryCall.OneHot o -> kernel(name, "    const long c = get_global_id(0) % " + o.classes() + ", row = get_global_id(0) / " + o.classes() + ";\n"
-                    + "    const int label = ((__global const int*) " + segment(o.labels().buffer()) + ")[" + plan.floatIndex(o.labels()) + " + row];\n"
-                    + "    " + segment(o.out().buffer()) + "[" + plan.floatIndex(o.out()) + " + get_global_id(0)] = label == c ? 1.0f : 0.0f;\n",
-                    o.rows().batch() ? batchDim(o.rows().factor() * o.classes()) : Dim.of(o.rows().factor() * o.classes()));
-            case LibraryCall.Uniform u -> unsupported("random numbers (dropout in training)");
-            case LibraryCall.RecurrentForward r -> recurrent(name, r);
-            case LibraryCall.RecurrentBackward r -> unsupported("training steps");
-        }
-    }
-
-    private static void unsupported(String what) {
-        throw new UnsupportedOperationException("the OpenCL backend does not run " + what + " yet");
-    }
-
     /** One work-item per element of C (per product of a batch); B is read as stored (its packed copy is for the CPU). */
-    private void gemm(String name, LibraryCall.Gemm g) {
+    void gemm(String name, LibraryCall.Gemm g) {
         String m = extent(g.m()), n = extent(g.n()), k = extent(g.k());
         String a = segment(g.a().buffer()), b = segment(g.b().buffer()), c = segment(g.c().buffer());
         StringBuilder body = new StringBuilder();
@@ -210,96 +200,14 @@ public final class OpenClEmitter {
                 .append(b).append("[b0 + ").append(bAt).append("], acc);\n");
         body.append("    ").append(c).append("[c0 + i * ").append(g.ldc()).append(" + j] = acc;\n");
         long items = Math.multiplyExact(Math.multiplyExact(g.batch().factor(), g.m().factor()), g.n().factor());
-        kernel(name, body.toString(), g.batch().batch() || g.m().batch() || g.n().batch() ? batchDim(items) : Dim.of(items));
-    }
-
-    /** A direct convolution: one work-item per output element, summing over channels and the window (zero padding). */
-    private void conv(String name, LibraryCall.Conv2d c) {
-        Window w = c.window();
-        int oh = w.outH(), ow = w.outW();
-        String x = segment(c.x().buffer()), wt = segment(c.weight().buffer()), y = segment(c.y().buffer());
-        String body = "    const long ox = get_global_id(0) % " + ow + ", oy = (get_global_id(0) / " + ow + ") % " + oh
-                + ", kk = (get_global_id(0) / " + ((long) ow * oh) + ") % " + c.k() + ", b = get_global_id(0) / " + ((long) ow * oh * c.k()) + ";\n"
-                + "    float acc = 0.0f;\n"
-                + "    for (int ch = 0; ch < " + w.c() + "; ch++) for (int dy = 0; dy < " + w.kh() + "; dy++) for (int dx = 0; dx < " + w.kw() + "; dx++) {\n"
-                + "        const long iy = oy * " + w.strideH() + " - " + w.padH() + " + dy, ix = ox * " + w.strideW() + " - " + w.padW() + " + dx;\n"
-                + "        if (iy < 0 || iy >= " + w.h() + " || ix < 0 || ix >= " + w.w() + ") continue;\n"
-                + "        acc = fma(" + x + "[" + plan.floatIndex(c.x()) + " + ((b * " + w.c() + " + ch) * " + w.h() + " + iy) * " + w.w() + " + ix], "
-                + wt + "[" + plan.floatIndex(c.weight()) + " + ((kk * " + w.c() + " + ch) * " + w.kh() + " + dy) * " + w.kw() + " + dx], acc);\n"
-                + "    }\n"
-                + "    " + y + "[" + plan.floatIndex(c.y()) + " + get_global_id(0)] = acc;\n";
-        kernel(name, body, perImage(w, (long) c.k() * oh * ow));
-    }
-
-    /** Max pooling (padding is −∞, NaN wins) or average pooling counting the padding, one work-item per output. */
-    private void pool(String name, LibraryCall.Pool2d p) {
-        Window w = p.window();
-        int oh = w.outH(), ow = w.outW();
-        String x = segment(p.x().buffer()), y = segment(p.y().buffer());
-        boolean max = p.kind() == Op.PoolKind.MAX;
-        String body = "    const long ox = get_global_id(0) % " + ow + ", oy = (get_global_id(0) / " + ow + ") % " + oh
-                + ", plane = get_global_id(0) / " + ((long) ow * oh) + ";\n"
-                + "    float acc = " + (max ? "-INFINITY" : "0.0f") + ";\n"
-                + "    for (int dy = 0; dy < " + w.kh() + "; dy++) for (int dx = 0; dx < " + w.kw() + "; dx++) {\n"
-                + "        const long iy = oy * " + w.strideH() + " - " + w.padH() + " + dy, ix = ox * " + w.strideW() + " - " + w.padW() + " + dx;\n"
-                + "        if (iy < 0 || iy >= " + w.h() + " || ix < 0 || ix >= " + w.w() + ") continue;\n"
-                + "        const float v = " + x + "[" + plan.floatIndex(p.x()) + " + (plane * " + w.h() + " + iy) * " + w.w() + " + ix];\n"
-                + "        acc = " + (max ? "nnc_max(acc, v)" : "acc + v") + ";\n"
-                + "    }\n"
-                + "    " + y + "[" + plan.floatIndex(p.y()) + " + get_global_id(0)] = " + (max ? "acc" : "acc / " + literal(w.kh() * w.kw())) + ";\n";
-        kernel(name, body, perImage(w, (long) w.c() * oh * ow));
-    }
-
-    /**
-     * A recurrent layer over time as one kernel per step, launched in order (each step reads the states the previous
-     * one wrote): one work-item per (sequence, hidden unit) computes its gates from x_s and y_{s−1}, then the RNN's
-     * tanh or the LSTM's cell and hidden state, as {@code Recurrent.rnnForward} / {@code lstmForward} do.
-     */
-    private void recurrent(String name, LibraryCall.RecurrentForward r) {
-        boolean lstm = r.kind() == Op.RecurrentKind.LSTM;
-        int t = r.t(), f = r.f(), h = r.h(), gates = r.kind().gates();
-        for (int s = 0; s < t; s++) {
-            StringBuilder body = new StringBuilder();
-            body.append("    const long j = get_global_id(0) % ").append(h).append(", b = get_global_id(0) / ").append(h).append(";\n");
-            body.append("    const long xrow = ").append(plan.floatIndex(r.x())).append(" + (b * ").append(t).append(" + ").append(s).append(") * ").append(f).append(";\n");
-            body.append("    const long row = (b * ").append(t).append(" + ").append(s).append(") * ").append(h).append(";\n");
-            for (int g = 0; g < gates; g++) {
-                String unit = "(" + g * h + " + j)";
-                body.append("    float z").append(g).append(" = 0.0f;\n");
-                body.append("    for (long p = 0; p < ").append(f).append("; p++) z").append(g).append(" = fma(").append(segment(r.x().buffer()))
-                        .append("[xrow + p], ").append(segment(r.wIh().buffer())).append("[").append(plan.floatIndex(r.wIh())).append(" + ")
-                        .append(unit).append(" * ").append(f).append(" + p], z").append(g).append(");\n");
-                if (s > 0) {
-                    body.append("    for (long q = 0; q < ").append(h).append("; q++) z").append(g).append(" = fma(").append(segment(r.y().buffer()))
-                            .append("[").append(plan.floatIndex(r.y())).append(" + row - ").append(h).append(" + q], ").append(segment(r.wHh().buffer()))
-                            .append("[").append(plan.floatIndex(r.wHh())).append(" + ").append(unit).append(" * ").append(h).append(" + q], z").append(g).append(");\n");
-                }
-                body.append("    z").append(g).append(" += ").append(segment(r.bIh().buffer())).append("[").append(plan.floatIndex(r.bIh())).append(" + ").append(unit)
-                        .append("] + ").append(segment(r.bHh().buffer())).append("[").append(plan.floatIndex(r.bHh())).append(" + ").append(unit).append("];\n");
-            }
-            String y = segment(r.y().buffer()) + "[" + plan.floatIndex(r.y()) + " + row + j]";
-            if (!lstm) {
-                body.append("    ").append(y).append(" = tanh(z0);\n");
-            } else {
-                String cells = segment(r.cells().buffer()) + "[" + plan.floatIndex(r.cells());
-                body.append("    const float previous = ").append(s > 0 ? cells + " + row - " + h + " + j]" : "0.0f").append(";\n");
-                body.append("    const float cell = nnc_sigmoid(z1) * previous + nnc_sigmoid(z0) * tanh(z2);\n");
-                body.append("    ").append(cells).append(" + row + j] = cell;\n");
-                body.append("    ").append(y).append(" = nnc_sigmoid(z3) * tanh(cell);\n");
-            }
-            kernel(name + "_s" + s, body.toString(), r.n().batch() ? batchDim(r.n().factor() * h) : Dim.of(r.n().factor() * h));
-        }
-    }
-
-    /** {@code perImage} work-items for each of the window's images. */
-    private static Dim perImage(Window w, long perImage) {
-        return w.n().batch() ? batchDim(w.n().factor() * perImage) : Dim.of(w.n().factor() * perImage);
+        kernel(name, body.toString(), g.batch().batch() || g.m().batch() || g.n().batch() ? Dim.batch(items) : Dim.of(items));
     }
 
     // ---- text ----------------------------------------------------------------------------------
 
-    private void kernel(String name, String body, Dim workItems) {
-        out.append("\n__kernel void ").append(name).append("(__global float* arena, __global const float* weights, const int batch) {\n")
+    /** A kernel over {@code workItems} work-items (times the batch for a batch dimension), appended to the program and the launch order. */
+    void kernel(String name, String body, Dim workItems) {
+        out.append("\n__kernel void ").append(name).append("(__global float* arena, __global float* weights, const int batch) {\n")
                 .append(body).append("}\n");
         launches.add(new OpenClSchedule.Launch(name, workItems.factor(), workItems.batch()));
     }
@@ -312,14 +220,19 @@ public final class OpenClEmitter {
             factor = Math.multiplyExact(factor, d.factor());
             batch |= d.batch();
         }
-        return batch ? batchDim(factor) : Dim.of(factor);
+        return batch ? Dim.batch(factor) : Dim.of(factor);
     }
 
-    private static Dim batchDim(long factor) {
-        return new Dim(factor, true);
+    /** The float at {@code index} (an expression) past operand {@code o}: {@code arena[offset + index]}. */
+    String at(Operand o, String index) {
+        return segment(o.buffer()) + "[" + plan.floatIndex(o) + " + " + index + "]";
     }
 
-    private static String segment(Buffer b) {
+    long floatIndex(Operand o) {
+        return plan.floatIndex(o);
+    }
+
+    static String segment(Buffer b) {
         return switch (b.memory()) {
             case ARENA -> "arena";
             case WEIGHTS -> "weights";
@@ -327,12 +240,12 @@ public final class OpenClEmitter {
     }
 
     /** A dimension as a long expression: a constant, or {@code factor · batch}. */
-    private static String extent(Dim d) {
+    static String extent(Dim d) {
         return d.batch() ? "((long) batch * " + d.factor() + ")" : Long.toString(d.factor());
     }
 
     /** An exact float literal (hexadecimal), or the named infinities and NaN. */
-    private static String literal(float v) {
+    static String literal(float v) {
         if (Float.isNaN(v)) return "NAN";
         if (Float.isInfinite(v)) return v > 0 ? "INFINITY" : "(-INFINITY)";
         return "(" + Float.toHexString(v) + "f)";

@@ -27,7 +27,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -38,9 +37,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The OpenCL backend (first slice: inference) agrees with the reference interpreter on 40 of the random graphs of
+ * The OpenCL backend's inference agrees with the reference interpreter on 40 of the random graphs of
  * {@link FusionPropertyTest} at -O0 and -O2 (all 200 passed once, in 5 minutes) (the same memory plan, buffer reuse and in-place writes included), and
- * with the JVM backend on the example CNN and MLP artifacts. Runs on any OpenCL device (PoCL here and in CI); without
+ * with the JVM backend on every example and the layer zoo at batch 1, 7 and the maximum ({@link OpenClTrainingTest} trains them). Runs on any OpenCL device (PoCL here and in CI); without
  * one the tests are skipped, unless {@code -Dnnc.opencl.required=true} (CI) makes that a failure.
  */
 class OpenClBackendTest {
@@ -103,54 +102,24 @@ class OpenClBackendTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
-    void aTrainingOnlyCallIsRefusedWithItsName() {
-        LibraryCall.Pool2dGrad grad = new LibraryCall.Pool2dGrad(dev.nnc.compiler.ir.Op.PoolKind.MAX,
-                new Window(dev.nnc.compiler.ir.Dim.batch(1), 1, 4, 4, 2, 2, 2, 2, 0, 0),
-                new Operand(new Buffer(0, "x", Buffer.Memory.ARENA, dev.nnc.compiler.ir.Dim.batch(16)), 0),
-                new Operand(new Buffer(1, "dy", Buffer.Memory.ARENA, dev.nnc.compiler.ir.Dim.batch(4)), 0),
-                new Operand(new Buffer(2, "dx", Buffer.Memory.ARENA, dev.nnc.compiler.ir.Dim.batch(16)), 0));
-        KernelProgram program = new KernelProgram("grad", 2, List.of(), List.of(new Kernel.Call(List.of("dx"), grad)), Map.of(), Map.of(), Map.of());
-        UnsupportedOperationException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
-                () -> OpenClEmitter.emit(program, MemoryPlan.separate(program, Map.of())));
-        assertEquals("the OpenCL backend does not run training steps yet", e.getMessage());
-    }
-
-    @org.junit.jupiter.api.Test
-    void aModelTheBackendCannotPrintSaysSoAndRunsOnTheCpu(@TempDir Path dir) throws Exception {
-        Path source = TestModels.repoRoot().resolve("compiler/src/test/resources/models/layers.nn");
-        Compiler.Compilation c = Compiler.compile(new SourceFile(source.toString(), Files.readString(source)), CompileOptions.defaults());
-        assertEquals(java.util.Optional.of("the OpenCL backend does not run transposed convolutions and training steps yet"), c.openCl().unsupported());
-        Path artifact = dir.resolve("layers.nnc");
-        Compiler.writeArtifact(c, artifact);
-        try (NncModel model = NncModel.load(artifact)) {
-            assertTrue(model.openCl().isEmpty());
-            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nnc.runtime.opencl.OpenClException.class, () -> OpenClModel.load(model));
-            assertTrue(e.getMessage().startsWith("artifact Layers has no OpenCL program"), e.getMessage());
-        }
-    }
-
     static Stream<String> examples() {
-        return Stream.of("mlp", "lenet", "autoencoder", "resnet_block", "transformer", "gan", "rnn", "lstm");
+        return Stream.of("examples/mlp.nn", "examples/lenet.nn", "examples/autoencoder.nn", "examples/resnet_block.nn", "examples/transformer.nn",
+                "examples/gan.nn", "examples/rnn.nn", "examples/lstm.nn", "compiler/src/test/resources/models/layers.nn");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("examples")
     void examplesMatchTheJvmBackend(String example, @TempDir Path dir) throws Exception {
-        Path source = TestModels.repoRoot().resolve("examples/" + example + ".nn");
+        Path source = TestModels.repoRoot().resolve(example);
         for (OptLevel level : OptLevel.values()) {
             Compiler.Compilation c = Compiler.compile(new SourceFile(source.toString(), Files.readString(source)), CompileOptions.defaults().withOpt(level));
-            Path artifact = dir.resolve(example + level + ".nnc");
+            Path artifact = dir.resolve(level + ".nnc");
             Compiler.writeArtifact(c, artifact);
             try (NncModel model = NncModel.load(artifact); Session session = model.newSession(); OpenClModel device = OpenClModel.load(model)) {
-                for (int batch : new int[] {1, Math.min(5, model.manifest().maxBatch())}) {
+                for (int batch : new int[] {1, Math.min(7, model.manifest().maxBatch()), model.manifest().maxBatch()}) {
                     Map<String, Tensor> inputs = new LinkedHashMap<>();
                     SplittableRandom random = new SplittableRandom(batch);
-                    for (TensorSpec spec : model.inputs()) {
-                        float[] data = new float[(int) spec.elementCount(batch)];
-                        for (int i = 0; i < data.length; i++) data[i] = (float) random.nextDouble();
-                        inputs.put(spec.name(), Tensor.of(data, spec.shapeAt(batch)));
-                    }
+                    for (TensorSpec spec : model.inputs()) inputs.put(spec.name(), OpenClTrainingTest.tensor(spec, batch, 2, random));
                     Map<String, Tensor> jvm = session.run(inputs);
                     Map<String, Tensor> gpu = device.run(inputs);
                     assertEquals(jvm.keySet(), gpu.keySet());

@@ -8,15 +8,18 @@ import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
 import static org.jocl.CL.CL_TRUE;
 
+import dev.nnc.runtime.ArtifactException;
 import dev.nnc.runtime.Manifest;
 import dev.nnc.runtime.NncModel;
 import dev.nnc.runtime.OpenClSchedule;
 import dev.nnc.runtime.Session;
 import dev.nnc.runtime.Tensor;
 import dev.nnc.runtime.TensorSpec;
+import dev.nnc.runtime.TrainingSession;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -38,31 +41,35 @@ import org.jocl.cl_program;
  * A compiled model's OpenCL program on one device: the program built once, the weights uploaded once, one device
  * arena laid out by the same memory plan as the JVM backend's, and the kernels launched in the schedule's order on
  * one in-order queue. {@link #run} is the OpenCL counterpart of {@link Session#run(Map)}; calls are serialized.
+ * {@link #newTrainingSession()} trains the model on the device, its parameters and optimizer slots resident there.
  *
  * <p>The device is the first GPU of any platform, else the first device of any kind (PoCL runs OpenCL on the CPU);
  * the system property {@code nnc.opencl.device} picks the first device whose name contains its value instead.
  */
 public final class OpenClModel implements AutoCloseable {
 
+    /** The artifact this program came from; null for a kernel program run through {@link #runArena}. */
+    private final NncModel model;
     private final Manifest manifest;
     private final String deviceName;
     private final cl_context context;
     private final cl_command_queue queue;
     private final cl_program program;
-    private final List<cl_kernel> kernels = new ArrayList<>();
-    private final List<OpenClSchedule.Launch> launches;
+    private final OpenClSchedule schedule;
     private final cl_mem arena;
     private final cl_mem weights;
+    private final List<cl_kernel> kernels = new ArrayList<>();
     private boolean closed;
 
-    private OpenClModel(Manifest manifest, String deviceName, cl_context context, cl_command_queue queue, cl_program program,
-                        List<OpenClSchedule.Launch> launches, cl_mem arena, cl_mem weights) {
+    private OpenClModel(NncModel model, Manifest manifest, String deviceName, cl_context context, cl_command_queue queue, cl_program program,
+                        OpenClSchedule schedule, cl_mem arena, cl_mem weights) {
+        this.model = model;
         this.manifest = manifest;
         this.deviceName = deviceName;
         this.context = context;
         this.queue = queue;
         this.program = program;
-        this.launches = launches;
+        this.schedule = schedule;
         this.arena = arena;
         this.weights = weights;
     }
@@ -75,9 +82,8 @@ public final class OpenClModel implements AutoCloseable {
      */
     public static OpenClModel load(NncModel model) throws OpenClException {
         OpenClSchedule schedule = model.openCl().orElseThrow(() -> new OpenClException("artifact " + model.manifest().modelName()
-                + " has no OpenCL program: its compiler could not print one (it uses a layer the OpenCL backend does not run yet, "
-                + "such as conv_transpose2d) or predates the OpenCL backend; run it on the CPU or recompile it"));
-        return create(model.manifest(), model.weights(), schedule);
+                + " has no OpenCL program: it predates the OpenCL backend; recompile it with `nnc compile`, or run it on the CPU"));
+        return create(model, model.manifest(), model.manifest().arenaBytes(), model.weights(), schedule);
     }
 
     /**
@@ -87,7 +93,7 @@ public final class OpenClModel implements AutoCloseable {
      * @throws OpenClException when there is no OpenCL library or device, or the device refuses the program
      */
     public static OpenClModel create(Manifest manifest, MemorySegment weightsSegment, OpenClSchedule schedule) throws OpenClException {
-        return create(manifest, manifest.arenaBytes(), weightsSegment, schedule);
+        return create(null, manifest, manifest.arenaBytes(), weightsSegment, schedule);
     }
 
     /**
@@ -95,10 +101,10 @@ public final class OpenClModel implements AutoCloseable {
      * run it with {@link #runArena}, which moves the whole arena.
      */
     public static OpenClModel create(long arenaBytes, MemorySegment weightsSegment, OpenClSchedule schedule) throws OpenClException {
-        return create(null, arenaBytes, weightsSegment, schedule);
+        return create(null, null, arenaBytes, weightsSegment, schedule);
     }
 
-    private static OpenClModel create(Manifest manifest, long arenaBytes, MemorySegment weightsSegment, OpenClSchedule schedule)
+    private static OpenClModel create(NncModel nnc, Manifest manifest, long arenaBytes, MemorySegment weightsSegment, OpenClSchedule schedule)
             throws OpenClException {
         try {
             CL.setExceptionsEnabled(true);
@@ -116,14 +122,9 @@ public final class OpenClModel implements AutoCloseable {
                 }
                 cl_mem arena = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, arenaBytes), null, null);
                 cl_mem weights = CL.clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, weightsSegment.byteSize()), null, null);
-                model = new OpenClModel(manifest, name, context, queue, program, schedule.launches(), arena, weights);
+                model = new OpenClModel(nnc, manifest, name, context, queue, program, schedule, arena, weights);
                 write(queue, weights, 0, weightsSegment);
-                for (OpenClSchedule.Launch launch : schedule.launches()) {
-                    cl_kernel kernel = CL.clCreateKernel(program, launch.kernel(), null);
-                    CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(arena));
-                    CL.clSetKernelArg(kernel, 1, Sizeof.cl_mem, Pointer.to(weights));
-                    model.kernels.add(kernel);
-                }
+                model.kernels.addAll(model.bind(schedule.launches(), arena, weights));
                 return model;
             } catch (OpenClException | CLException e) {
                 if (model != null) {
@@ -142,6 +143,33 @@ public final class OpenClModel implements AutoCloseable {
         }
     }
 
+    /**
+     * A new training session whose steps run on this device, from the model's weights with zero optimizer slots, or
+     * resumed from {@code checkpoint} when it is not null (checkpoints are the JVM backend's, in both directions). The
+     * session keeps its own device arena and state; close it before this model.
+     *
+     * @throws IllegalStateException when the model has no training step, or was not loaded from an artifact
+     * @throws ArtifactException     when the checkpoint cannot be read or does not fit the model
+     */
+    public synchronized TrainingSession newTrainingSession(Path checkpoint) throws ArtifactException {
+        ensureOpen();
+        if (model == null || !model.isTrainable() || schedule.trainLaunches().isEmpty()) {
+            throw new IllegalStateException("model " + (manifest == null ? "(a kernel program)" : manifest.modelName())
+                    + " has no training step on OpenCL; compile a model with a train section");
+        }
+        OpenClTrainer trainer = new OpenClTrainer(this, manifest);
+        return model.newTrainingSession(trainer, checkpoint);
+    }
+
+    /** {@link #newTrainingSession(Path)} from the model's weights. */
+    public TrainingSession newTrainingSession() {
+        try {
+            return newTrainingSession(null);
+        } catch (ArtifactException e) {
+            throw new IllegalStateException("no checkpoint was read", e);
+        }
+    }
+
     /** The device this model runs on, by its driver's name. */
     public String deviceName() {
         return deviceName;
@@ -153,19 +181,24 @@ public final class OpenClModel implements AutoCloseable {
      */
     public synchronized Map<String, Tensor> run(Map<String, Tensor> inputs) {
         if (manifest == null) throw new IllegalStateException("a kernel program without an artifact runs through runArena");
-        if (closed) throw new IllegalStateException("OpenCL model " + manifest.modelName() + " is closed");
+        ensureOpen();
+        return infer(kernels, arena, inputs, Session.checkInputs(inputs, manifest.inputs(), manifest.maxBatch()));
+    }
+
+    /** Runs the inference kernels {@code bound} to {@code deviceArena} on validated {@code inputs}. */
+    synchronized Map<String, Tensor> infer(List<cl_kernel> bound, cl_mem deviceArena, Map<String, Tensor> inputs, int batch) {
+        ensureOpen();
         List<TensorSpec> specs = manifest.inputs();
-        int batch = Session.checkInputs(inputs, specs, manifest.maxBatch());
         for (int i = 0; i < specs.size(); i++) {
-            write(queue, arena, manifest.inputOffsets().get(i), inputs.get(specs.get(i).name()).segment());
+            write(queue, deviceArena, manifest.inputOffsets().get(i), inputs.get(specs.get(i).name()).segment());
         }
-        launchAll(batch);
+        launch(bound, schedule.launches(), batch);
         Map<String, Tensor> outputs = new LinkedHashMap<>();
         try (Arena host = Arena.ofConfined()) {
             for (int i = 0; i < manifest.outputs().size(); i++) {
                 TensorSpec spec = manifest.outputs().get(i);
                 MemorySegment copy = host.allocate(Math.max(4, spec.byteSize(batch)), 64);
-                CL.clEnqueueReadBuffer(queue, arena, CL_TRUE, manifest.outputOffsets().get(i), spec.byteSize(batch), Pointer.to(copy.asByteBuffer()), 0, null, null);
+                read(deviceArena, manifest.outputOffsets().get(i), copy.asSlice(0, spec.byteSize(batch)));
                 outputs.put(spec.name(), Tensor.copyOf(spec.dtype(), copy, spec.shapeAt(batch)));
             }
         }
@@ -174,12 +207,68 @@ public final class OpenClModel implements AutoCloseable {
 
     /** Writes the whole host {@code arena} to the device, runs every kernel at {@code batch}, and reads the arena back into it. */
     public synchronized void runArena(MemorySegment hostArena, int batch) {
-        if (closed) throw new IllegalStateException("the OpenCL model is closed");
+        ensureOpen();
         write(queue, arena, 0, hostArena);
-        launchAll(batch);
-        if (hostArena.byteSize() > 0) {
-            CL.clEnqueueReadBuffer(queue, arena, CL_TRUE, 0, hostArena.byteSize(), Pointer.to(hostArena.asByteBuffer()), 0, null, null);
+        launch(kernels, schedule.launches(), batch);
+        read(arena, 0, hostArena);
+    }
+
+    /** Copies {@code buffer}'s bytes from {@code offset} into {@code into}, waiting for them. */
+    void read(cl_mem buffer, long offset, MemorySegment into) {
+        if (into.byteSize() == 0) return;
+        if (into.isNative() && !into.isReadOnly()) {
+            CL.clEnqueueReadBuffer(queue, buffer, CL_TRUE, offset, into.byteSize(), Pointer.to(into.asByteBuffer()), 0, null, null);
+            return;
         }
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment copy = staging.allocate(into.byteSize(), 64);
+            read(buffer, offset, copy);
+            into.copyFrom(copy);
+        }
+    }
+
+    /** Copies {@code data} to {@code buffer} at {@code offset}. */
+    void write(cl_mem buffer, long offset, MemorySegment data) {
+        write(queue, buffer, offset, data);
+    }
+
+    /** A device buffer of {@code bytes} (at least 4) in this model's context. */
+    cl_mem allocate(long bytes) {
+        return CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, bytes), null, null);
+    }
+
+    /** One kernel object per launch, with its arena and weights arguments set. */
+    List<cl_kernel> bind(List<OpenClSchedule.Launch> launches, cl_mem deviceArena, cl_mem deviceWeights) {
+        List<cl_kernel> bound = new ArrayList<>();
+        try {
+            for (OpenClSchedule.Launch launch : launches) {
+                cl_kernel kernel = CL.clCreateKernel(program, launch.kernel(), null);
+                bound.add(kernel);
+                CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(deviceArena));
+                CL.clSetKernelArg(kernel, 1, Sizeof.cl_mem, Pointer.to(deviceWeights));
+            }
+            return bound;
+        } catch (CLException e) {
+            bound.forEach(CL::clReleaseKernel);
+            throw e;
+        }
+    }
+
+    /** Enqueues {@code bound} in order at {@code batch} (the launches of their schedule give the global sizes). */
+    void launch(List<cl_kernel> bound, List<OpenClSchedule.Launch> launches, int batch) {
+        for (int k = 0; k < launches.size(); k++) {
+            cl_kernel kernel = bound.get(k);
+            CL.clSetKernelArg(kernel, 2, Sizeof.cl_int, Pointer.to(new int[] {batch}));
+            CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {launches.get(k).globalSize(batch)}, null, 0, null, null);
+        }
+    }
+
+    OpenClSchedule schedule() {
+        return schedule;
+    }
+
+    void ensureOpen() {
+        if (closed) throw new IllegalStateException("OpenCL model " + (manifest == null ? "" : manifest.modelName() + " ") + "is closed");
     }
 
     /**
@@ -192,14 +281,6 @@ public final class OpenClModel implements AutoCloseable {
             MemorySegment copy = staging.allocate(data.byteSize(), 64);
             copy.copyFrom(data);
             CL.clEnqueueWriteBuffer(queue, buffer, CL_TRUE, offset, copy.byteSize(), Pointer.to(copy.asByteBuffer()), 0, null, null);
-        }
-    }
-
-    private void launchAll(int batch) {
-        for (int k = 0; k < launches.size(); k++) {
-            cl_kernel kernel = kernels.get(k);
-            CL.clSetKernelArg(kernel, 2, Sizeof.cl_int, Pointer.to(new int[] {batch}));
-            CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {launches.get(k).globalSize(batch)}, null, 0, null, null);
         }
     }
 
