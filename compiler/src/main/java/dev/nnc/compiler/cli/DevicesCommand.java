@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code nnc devices}: the OpenCL devices {@code nnc run --device opencl} can use, the one it picks first. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
-        description = "List the OpenCL devices (GPUs first; `nnc run --device opencl` uses the first, or -Dnnc.opencl.device=NAME).")
+        description = "List the OpenCL devices (GPUs first; `--device opencl` uses the first, `--device opencl:N` device N, "
+                + "-Dnnc.opencl.device=NAME the first whose name contains NAME).")
 final class DevicesCommand implements Callable<Integer> {
 
     @Spec
@@ -32,9 +33,10 @@ final class DevicesCommand implements Callable<Integer> {
         }
         for (int i = 0; i < devices.size(); i++) {
             OpenClModel.Device d = devices.get(i);
-            out.printf(Locale.ROOT, "%s%s: %s (%s), %d compute units, %.1f GiB%n", i == 0 ? "* " : "  ", d.gpu() ? "GPU" : "device", d.name(),
-                    d.platform(), d.computeUnits(), d.globalMemoryBytes() / (double) (1L << 30));
+            out.printf(Locale.ROOT, "%s opencl:%d  %s %s (%s), %d compute units, %.1f GiB, %s%n", i == 0 ? "*" : " ", i, d.gpu() ? "GPU" : "device",
+                    d.name(), d.platform(), d.computeUnits(), d.globalMemoryBytes() / (double) (1L << 30), d.version());
         }
+        out.println("* is what --device opencl picks; --device opencl:N picks device N");
         return Main.OK;
     }
 }

@@ -4,7 +4,6 @@ import dev.nnc.runtime.ArtifactException;
 import dev.nnc.runtime.NncModel;
 import dev.nnc.runtime.Npy;
 import dev.nnc.runtime.Session;
-import dev.nnc.runtime.opencl.OpenClException;
 import dev.nnc.runtime.opencl.OpenClModel;
 import dev.nnc.runtime.Tensor;
 import java.io.IOException;
@@ -15,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -34,10 +34,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-i", "--input"}, paramLabel = "NAME=FILE.npy", required = true, description = "an input tensor (repeat for each input)")
     Map<String, Path> inputs = new LinkedHashMap<>();
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
-            description = "where to run: cpu (the generated JVM code, the default) or opencl (the artifact's OpenCL program on the "
-                    + "first GPU, else any OpenCL device; -Dnnc.opencl.device=NAME picks one)")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--out", paramLabel = "DIR", description = "where to write the outputs (default: the current directory)", defaultValue = ".")
     Path outDir;
@@ -48,25 +46,21 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static Map<String, Tensor> runOnOpenCl(NncModel model, Map<String, Tensor> inputs) {
-        try (OpenClModel device = OpenClModel.load(model)) {
-            return device.run(inputs);
-        } catch (OpenClException e) {
-            throw new UserError("nnc run: " + e.getMessage());
+    private Map<String, Tensor> runOnOpenCl(NncModel model, Map<String, Tensor> inputs) {
+        try (OpenClModel openCl = device.openCl("run", model)) {
+            return openCl.run(inputs);
         }
     }
 
     @Override
     public Integer call() {
+        boolean cpu = device.cpu("run");
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         inputs.forEach((name, file) -> tensors.put(name, readNpy(file)));
-        if (!device.equals("cpu") && !device.equals("opencl")) {
-            throw new UserError("nnc run: --device " + device + " is not cpu or opencl");
-        }
         try (NncModel model = NncModel.load(artifact)) {
             Map<String, Tensor> outputs;
             try {
-                outputs = device.equals("opencl") ? runOnOpenCl(model, tensors) : runOnCpu(model, tensors);
+                outputs = cpu ? runOnCpu(model, tensors) : runOnOpenCl(model, tensors);
             } catch (IllegalArgumentException e) {
                 throw new UserError("nnc run: " + e.getMessage());
             }

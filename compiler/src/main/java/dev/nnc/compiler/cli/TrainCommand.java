@@ -33,6 +33,7 @@ import dev.nnc.runtime.Session;
 import dev.nnc.runtime.TensorSpec;
 import dev.nnc.runtime.Training;
 import dev.nnc.runtime.TrainingSession;
+import dev.nnc.runtime.opencl.OpenClModel;
 import dev.nnc.dsl.ast.SourceFile;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -69,6 +70,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ModelSource input;
 
+    @Mixin
+    DeviceOption device;
+
     @Option(names = "--data", paramLabel = "PATH", required = true,
             description = "training data: an MNIST-layout folder of IDX files, a folder of <input>.npy, an .npz or a .csv (label first)")
     Path data;
@@ -97,6 +101,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        boolean cpu = device.cpu("train");
         SourceFile src = input.read();
         Path artifact = null;
         try {
@@ -110,7 +115,14 @@ final class TrainCommand implements Callable<Integer> {
                     throw new UserError("nnc train: " + input.source + ": model " + nnc.manifest().modelName()
                             + " has no training entry point; add a `train " + nnc.manifest().modelName() + " { ... }` section");
                 }
-                train(nnc, artifact, ast, out);
+                if (cpu) {
+                    train(nnc, null, artifact, ast, out);
+                } else {
+                    try (OpenClModel openCl = device.openCl("train", nnc)) {
+                        out.println("training on OpenCL device " + openCl.deviceName());
+                        train(nnc, openCl, artifact, ast, out);
+                    }
+                }
             }
             return Main.OK;
         } catch (CompileException e) {
@@ -130,7 +142,8 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private void train(NncModel nnc, Path artifact, Program ast, PrintWriter out)
+    /** Trains {@code nnc} on the JVM, or on {@code openCl} when it is not null. */
+    private void train(NncModel nnc, OpenClModel openCl, Path artifact, Program ast, PrintWriter out)
             throws IOException, ArtifactException, DataException, TrainingException {
         Training training = nnc.manifest().training();
         Map<String, String> settings = training.settings();
@@ -199,7 +212,8 @@ final class TrainCommand implements Callable<Integer> {
         OutputFiles files = new OutputFiles(output);
         Files.createDirectories(output.toAbsolutePath().getParent());
         Trainer.Result result;
-        try (TrainingSession session = resume != null ? nnc.newTrainingSession(resume) : nnc.newTrainingSession()) {
+        try (TrainingSession session = openCl != null ? openCl.newTrainingSession(resume)
+                : resume != null ? nnc.newTrainingSession(resume) : nnc.newTrainingSession()) {
             ResumeState state = ResumeState.FRESH;
             List<EpochMetrics> earlier = List.of();
             if (resume != null) {

@@ -34,7 +34,7 @@ class OpenClErrorPathsTest {
         assertEquals(1, devices.code, devices.output);
         assertEquals("nnc devices: " + advice, devices.output.strip());
         assertEquals(1, run.code, run.output);
-        assertEquals("nnc run: " + advice, run.output.strip());
+        assertEquals("nnc run: " + advice + " (--device cpu runs on the JVM)", run.output.strip());
     }
 
     @Test
@@ -42,7 +42,7 @@ class OpenClErrorPathsTest {
         OpenClDevices.assumeOne();
         Outcome devices = nnc(List.of("devices"), null);
         assertEquals(0, devices.code, devices.output);
-        assertTrue(devices.output.startsWith("* "), devices.output);
+        assertTrue(devices.output.startsWith("* opencl:0  "), devices.output);
     }
 
     @Test

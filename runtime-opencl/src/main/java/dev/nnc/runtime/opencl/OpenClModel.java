@@ -81,9 +81,17 @@ public final class OpenClModel implements AutoCloseable {
      *                         there is no OpenCL library or device, or the device refuses the program
      */
     public static OpenClModel load(NncModel model) throws OpenClException {
+        return load(model, -1);
+    }
+
+    /**
+     * {@link #load(NncModel)} on device {@code device} of {@link #devices()} ({@code --device opencl:N}); a negative index
+     * picks as {@link #load(NncModel)} does.
+     */
+    public static OpenClModel load(NncModel model, int device) throws OpenClException {
         OpenClSchedule schedule = model.openCl().orElseThrow(() -> new OpenClException("artifact " + model.manifest().modelName()
                 + " has no OpenCL program: it predates the OpenCL backend; recompile it with `nnc compile`, or run it on the CPU"));
-        return create(model, model.manifest(), model.manifest().arenaBytes(), model.weights(), schedule);
+        return create(model, model.manifest(), model.manifest().arenaBytes(), model.weights(), schedule, device);
     }
 
     /**
@@ -93,7 +101,7 @@ public final class OpenClModel implements AutoCloseable {
      * @throws OpenClException when there is no OpenCL library or device, or the device refuses the program
      */
     public static OpenClModel create(Manifest manifest, MemorySegment weightsSegment, OpenClSchedule schedule) throws OpenClException {
-        return create(null, manifest, manifest.arenaBytes(), weightsSegment, schedule);
+        return create(null, manifest, manifest.arenaBytes(), weightsSegment, schedule, -1);
     }
 
     /**
@@ -101,14 +109,14 @@ public final class OpenClModel implements AutoCloseable {
      * run it with {@link #runArena}, which moves the whole arena.
      */
     public static OpenClModel create(long arenaBytes, MemorySegment weightsSegment, OpenClSchedule schedule) throws OpenClException {
-        return create(null, null, arenaBytes, weightsSegment, schedule);
+        return create(null, null, arenaBytes, weightsSegment, schedule, -1);
     }
 
-    private static OpenClModel create(NncModel nnc, Manifest manifest, long arenaBytes, MemorySegment weightsSegment, OpenClSchedule schedule)
-            throws OpenClException {
+    private static OpenClModel create(NncModel nnc, Manifest manifest, long arenaBytes, MemorySegment weightsSegment, OpenClSchedule schedule,
+                                      int deviceIndex) throws OpenClException {
         try {
             CL.setExceptionsEnabled(true);
-            cl_device_id device = pickDevice();
+            cl_device_id device = pickDevice(deviceIndex);
             String name = info(device);
             cl_context context = CL.clCreateContext(null, 1, new cl_device_id[] {device}, null, null, null);
             cl_command_queue queue = CL.clCreateCommandQueueWithProperties(context, device, null, null);
@@ -296,43 +304,52 @@ public final class OpenClModel implements AutoCloseable {
         CL.clReleaseContext(context);
     }
 
-    /** An OpenCL device as its driver describes it. */
-    public record Device(String platform, String name, boolean gpu, int computeUnits, long globalMemoryBytes) {}
+    /** An OpenCL device as its driver describes it; {@code version} is its OpenCL version string ("OpenCL 3.0 PoCL …"). */
+    public record Device(String platform, String name, boolean gpu, int computeUnits, long globalMemoryBytes, String version) {}
+
+    /** A device's handle with its description. */
+    private record Found(cl_device_id id, Device device) {}
 
     /**
-     * Every OpenCL device of every platform, GPUs first as {@link #load} would pick them.
+     * Every OpenCL device of every platform, GPUs first, in the order {@code --device opencl:N} counts them: the first is
+     * the one {@link #load(NncModel)} picks.
      *
      * @throws OpenClException when there is no OpenCL library or no platform (the message says what to install)
      */
     public static List<Device> devices() throws OpenClException {
         try {
             CL.setExceptionsEnabled(true);
-            List<Device> found = new ArrayList<>();
-            for (cl_platform_id platform : platforms()) {
-                String platformName = platformName(platform);
-                int[] n = new int[1];
-                try {
-                    CL.clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, null, n);
-                } catch (CLException e) {
-                    continue;
-                }
-                cl_device_id[] ids = new cl_device_id[n[0]];
-                CL.clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, n[0], ids, null);
-                for (cl_device_id id : ids) {
-                    long[] type = new long[1];
-                    CL.clGetDeviceInfo(id, org.jocl.CL.CL_DEVICE_TYPE, Sizeof.cl_long, Pointer.to(type), null);
-                    int[] units = new int[1];
-                    CL.clGetDeviceInfo(id, org.jocl.CL.CL_DEVICE_MAX_COMPUTE_UNITS, Sizeof.cl_uint, Pointer.to(units), null);
-                    long[] memory = new long[1];
-                    CL.clGetDeviceInfo(id, org.jocl.CL.CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong, Pointer.to(memory), null);
-                    found.add(new Device(platformName, info(id), (type[0] & CL_DEVICE_TYPE_GPU) != 0, units[0], memory[0]));
-                }
-            }
-            found.sort(java.util.Comparator.comparing(d -> !d.gpu()));
-            return found;
+            return found().stream().map(Found::device).toList();
         } catch (UnsatisfiedLinkError e) {
             throw noLibrary(e);
         }
+    }
+
+    private static List<Found> found() throws OpenClException {
+        List<Found> found = new ArrayList<>();
+        for (cl_platform_id platform : platforms()) {
+            String platformName = platformName(platform);
+            int[] n = new int[1];
+            try {
+                CL.clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, null, n);
+            } catch (CLException e) {
+                continue;    // CL_DEVICE_NOT_FOUND
+            }
+            cl_device_id[] ids = new cl_device_id[n[0]];
+            CL.clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, n[0], ids, null);
+            for (cl_device_id id : ids) {
+                long[] type = new long[1];
+                CL.clGetDeviceInfo(id, CL.CL_DEVICE_TYPE, Sizeof.cl_long, Pointer.to(type), null);
+                int[] units = new int[1];
+                CL.clGetDeviceInfo(id, CL.CL_DEVICE_MAX_COMPUTE_UNITS, Sizeof.cl_uint, Pointer.to(units), null);
+                long[] memory = new long[1];
+                CL.clGetDeviceInfo(id, CL.CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong, Pointer.to(memory), null);
+                found.add(new Found(id, new Device(platformName, deviceString(id, CL_DEVICE_NAME), (type[0] & CL_DEVICE_TYPE_GPU) != 0,
+                        units[0], memory[0], deviceString(id, CL.CL_DEVICE_VERSION))));
+            }
+        }
+        found.sort(java.util.Comparator.comparing(f -> !f.device().gpu()));
+        return found;
     }
 
     private static OpenClException noLibrary(UnsatisfiedLinkError e) {
@@ -364,41 +381,39 @@ public final class OpenClModel implements AutoCloseable {
         return new String(name, 0, Math.max(0, name.length - 1), StandardCharsets.UTF_8);
     }
 
-    /** The first GPU, else the first device; or the first whose name contains {@code nnc.opencl.device}. */
-    private static cl_device_id pickDevice() throws OpenClException {
-        cl_platform_id[] platforms = platforms();
-        String wanted = System.getProperty("nnc.opencl.device");
-        List<cl_device_id> gpus = new ArrayList<>();
-        List<cl_device_id> all = new ArrayList<>();
-        for (cl_platform_id platform : platforms) {
-            for (long type : new long[] {CL_DEVICE_TYPE_GPU, CL_DEVICE_TYPE_ALL}) {
-                int[] n = new int[1];
-                try {
-                    CL.clGetDeviceIDs(platform, type, 0, null, n);
-                } catch (CLException e) {
-                    continue;    // CL_DEVICE_NOT_FOUND
-                }
-                cl_device_id[] devices = new cl_device_id[n[0]];
-                CL.clGetDeviceIDs(platform, type, n[0], devices, null);
-                (type == CL_DEVICE_TYPE_GPU ? gpus : all).addAll(List.of(devices));
+    /**
+     * Device {@code index} of {@link #devices()} when it is not negative; else the first whose name contains the system
+     * property {@code nnc.opencl.device} when it is set; else the first (a GPU when there is one).
+     */
+    private static cl_device_id pickDevice(int index) throws OpenClException {
+        List<Found> found = found();
+        if (found.isEmpty()) {
+            throw new OpenClException("no OpenCL device on any platform: install a driver for your GPU, or `apt-get install pocl-opencl-icd`");
+        }
+        List<String> names = found.stream().map(f -> f.device().name()).toList();
+        if (index >= 0) {
+            if (index >= found.size()) {
+                throw new OpenClException("there is no OpenCL device " + index + ": the devices are 0.." + (found.size() - 1) + " " + names
+                        + " (`nnc devices` lists them)");
             }
+            return found.get(index).id();
         }
-        if (wanted != null) {
-            for (cl_device_id d : all) if (info(d).contains(wanted)) return d;
-            throw new OpenClException("no OpenCL device's name contains '" + wanted + "' (nnc.opencl.device); the devices are "
-                    + all.stream().map(OpenClModel::info).toList());
-        }
-        if (!gpus.isEmpty()) return gpus.getFirst();
-        if (!all.isEmpty()) return all.getFirst();
-        throw new OpenClException("no OpenCL device on any platform: install a driver for your GPU, or `apt-get install pocl-opencl-icd`");
+        String wanted = System.getProperty("nnc.opencl.device");
+        if (wanted == null) return found.getFirst().id();
+        for (Found f : found) if (f.device().name().contains(wanted)) return f.id();
+        throw new OpenClException("no OpenCL device's name contains '" + wanted + "' (nnc.opencl.device); the devices are " + names);
     }
 
     private static String info(cl_device_id device) {
+        return deviceString(device, CL_DEVICE_NAME);
+    }
+
+    private static String deviceString(cl_device_id device, int param) {
         long[] size = new long[1];
-        CL.clGetDeviceInfo(device, CL_DEVICE_NAME, 0, null, size);
-        byte[] name = new byte[(int) size[0]];
-        CL.clGetDeviceInfo(device, CL_DEVICE_NAME, name.length, Pointer.to(name), null);
-        return new String(name, 0, Math.max(0, name.length - 1), StandardCharsets.UTF_8);
+        CL.clGetDeviceInfo(device, param, 0, null, size);
+        byte[] value = new byte[(int) size[0]];
+        CL.clGetDeviceInfo(device, param, value.length, Pointer.to(value), null);
+        return new String(value, 0, Math.max(0, value.length - 1), StandardCharsets.UTF_8).strip();
     }
 
     private static String buildLog(cl_program program, cl_device_id device) {
