@@ -11,15 +11,16 @@ import dev.nnc.compiler.kernel.LoopExprs;
 import dev.nnc.compiler.kernel.MemoryPlan;
 import dev.nnc.compiler.kernel.Operand;
 import dev.nnc.runtime.OpenClSchedule;
+import dev.nnc.runtime.opencl.GemmTiles;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Prints kernel programs as OpenCL C, the sibling of {@link JvmEmitter} over the same kernel programs and memory
  * plans: every kernel becomes an OpenCL kernel with its extents, strides and arena offsets baked in as constants.
- * Loop kernels run one work-item per output element (a reduction is a loop inside the work-item); GEMM runs one
- * work-item per element of C; the other library calls are {@link OpenClCalls}; a library call's epilogue is a loop
- * kernel launched right after it, in place.
+ * Loop kernels run one work-item per output element (a reduction is a loop inside the work-item); GEMM is tiled in
+ * local memory and register-blocked, its tile sizes chosen per device at load ({@code GemmTiles}); the other library
+ * calls are {@link OpenClCalls}; a library call's epilogue is a loop kernel launched right after it, in place.
  *
  * <p>An artifact's two entry points, inference and the training step, print into one program: the inference kernels
  * are {@code k0, k1, …}, the training step's {@code t0, t1, …}. Every kernel takes
@@ -42,7 +43,7 @@ public final class OpenClEmitter {
             }
             """;
 
-    private final StringBuilder out = new StringBuilder(PRELUDE);
+    private final StringBuilder out = new StringBuilder(PRELUDE).append(GemmTiles.source());
     private final OpenClCalls calls = new OpenClCalls(this);
     private MemoryPlan plan;
     private List<OpenClSchedule.Launch> launches;
@@ -183,24 +184,49 @@ public final class OpenClEmitter {
 
     // ---- library calls -------------------------------------------------------------------------
 
-    /** One work-item per element of C (per product of a batch); B is read as stored (its packed copy is for the CPU). */
+    /**
+     * A tiled GEMM ({@code gemm.cl}): one work-group per tile of C per product of the batch, its shape the device's
+     * {@code GemmTiles}; B is read as stored (its packed copy is for the CPU). A direct kernel beside it computes the
+     * same product one work-item per element, for a C smaller than the tiles (the runtime chooses per launch). The grid
+     * is counted from the extents at run time, so a work-group past the batch's products returns at once.
+     */
     void gemm(String name, LibraryCall.Gemm g) {
+        String a = segment(g.a().buffer()), b = segment(g.b().buffer()), c = segment(g.c().buffer());
+        String body = "    __local float as[NNC_TK * NNC_TM];\n"
+                + "    __local float bs[NNC_TK * NNC_TN];\n"
+                + "    const long m = " + extent(g.m()) + ", n = " + extent(g.n()) + ", count = " + extent(g.batch()) + ";\n"
+                + "    const long tilesN = (n + NNC_TN - 1) / NNC_TN, tilesM = (m + NNC_TM - 1) / NNC_TM, group = get_group_id(0);\n"
+                + "    const long q = group / tilesN / tilesM;\n"
+                + "    if (q >= count) return;\n"
+                + "    nnc_gemm_tile(" + a + " + " + plan.floatIndex(g.a()) + " + q * " + g.strideA() + ", "
+                + b + " + " + plan.floatIndex(g.b()) + " + q * " + g.strideB() + ", "
+                + c + " + " + plan.floatIndex(g.c()) + " + q * " + g.strideC() + ", m, n, " + extent(g.k()) + ", "
+                + g.lda() + ", " + g.ldb() + ", " + g.ldc() + ", " + (g.transA() ? 1 : 0) + ", " + (g.transB() ? 1 : 0) + ", "
+                + (g.accumulate() ? 1 : 0) + ", (group / tilesN) % tilesM, group % tilesN, as, bs);\n";
+        out.append("\n__kernel __attribute__((reqd_work_group_size(NNC_THREADS, 1, 1)))\nvoid ").append(name)
+                .append("(__global float* arena, __global float* weights, const int batch) {\n").append(body).append("}\n");
+        long items = Math.multiplyExact(Math.multiplyExact(g.batch().factor(), g.m().factor()), g.n().factor());
+        launches.add(new OpenClSchedule.Launch(name, items, g.batch().batch() || g.m().batch() || g.n().batch(),
+                new OpenClSchedule.GemmGrid(g.m().factor(), g.m().batch(), g.n().factor(), g.n().batch(), g.batch().factor(), g.batch().batch(),
+                        name + "_direct")));
+        directGemm(name + "_direct", g);
+    }
+
+    /** The product as one work-item per element of C (per product of the batch): for a C too small to fill tiles. */
+    private void directGemm(String name, LibraryCall.Gemm g) {
         String m = extent(g.m()), n = extent(g.n()), k = extent(g.k());
         String a = segment(g.a().buffer()), b = segment(g.b().buffer()), c = segment(g.c().buffer());
-        StringBuilder body = new StringBuilder();
-        body.append("    const long n = ").append(n).append(", m = ").append(m).append(";\n");
-        body.append("    const long j = get_global_id(0) % n, t = get_global_id(0) / n, i = t % m, q = t / m;\n");
-        body.append("    const long a0 = ").append(plan.floatIndex(g.a())).append(" + q * ").append(g.strideA())
-                .append(", b0 = ").append(plan.floatIndex(g.b())).append(" + q * ").append(g.strideB())
-                .append(", c0 = ").append(plan.floatIndex(g.c())).append(" + q * ").append(g.strideC()).append(";\n");
-        body.append("    float acc = ").append(g.accumulate() ? c + "[c0 + i * " + g.ldc() + " + j]" : "0.0f").append(";\n");
         String aAt = g.transA() ? "p * " + g.lda() + " + i" : "i * " + g.lda() + " + p";
         String bAt = g.transB() ? "j * " + g.ldb() + " + p" : "p * " + g.ldb() + " + j";
-        body.append("    for (long p = 0; p < ").append(k).append("; p++) acc = fma(").append(a).append("[a0 + ").append(aAt).append("], ")
-                .append(b).append("[b0 + ").append(bAt).append("], acc);\n");
-        body.append("    ").append(c).append("[c0 + i * ").append(g.ldc()).append(" + j] = acc;\n");
-        long items = Math.multiplyExact(Math.multiplyExact(g.batch().factor(), g.m().factor()), g.n().factor());
-        kernel(name, body.toString(), g.batch().batch() || g.m().batch() || g.n().batch() ? Dim.batch(items) : Dim.of(items));
+        String body = "    const long n = " + n + ", m = " + m + ";\n"
+                + "    const long j = get_global_id(0) % n, t = get_global_id(0) / n, i = t % m, q = t / m;\n"
+                + "    const long a0 = " + plan.floatIndex(g.a()) + " + q * " + g.strideA() + ", b0 = " + plan.floatIndex(g.b()) + " + q * " + g.strideB()
+                + ", c0 = " + plan.floatIndex(g.c()) + " + q * " + g.strideC() + ";\n"
+                + "    float acc = 0.0f;\n"
+                + "    for (long p = 0; p < " + k + "; p++) acc = fma(" + a + "[a0 + " + aAt + "], " + b + "[b0 + " + bAt + "], acc);\n"
+                + "    " + c + "[c0 + i * " + g.ldc() + " + j] = " + (g.accumulate() ? c + "[c0 + i * " + g.ldc() + " + j] + acc" : "acc") + ";\n";
+        out.append("\n__kernel void ").append(name).append("(__global float* arena, __global float* weights, const int batch) {\n")
+                .append(body).append("}\n");
     }
 
     // ---- text ----------------------------------------------------------------------------------

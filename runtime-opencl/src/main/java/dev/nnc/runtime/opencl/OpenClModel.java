@@ -25,6 +25,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -56,13 +57,17 @@ public final class OpenClModel implements AutoCloseable {
     private final cl_command_queue queue;
     private final cl_program program;
     private final OpenClSchedule schedule;
+    /** The GEMM tiles the program was built with (tuned for the device when the program has a tiled GEMM). */
+    private final GemmTiles tiles;
+    /** The device's compute units: a tiled GEMM with fewer tiles than this runs its direct kernel. */
+    private final int computeUnits;
     private final cl_mem arena;
     private final cl_mem weights;
-    private final List<cl_kernel> kernels = new ArrayList<>();
+    private final List<Bound> kernels = new ArrayList<>();
     private boolean closed;
 
     private OpenClModel(NncModel model, Manifest manifest, String deviceName, cl_context context, cl_command_queue queue, cl_program program,
-                        OpenClSchedule schedule, cl_mem arena, cl_mem weights) {
+                        OpenClSchedule schedule, GemmTiles tiles, int computeUnits, cl_mem arena, cl_mem weights) {
         this.model = model;
         this.manifest = manifest;
         this.deviceName = deviceName;
@@ -70,6 +75,8 @@ public final class OpenClModel implements AutoCloseable {
         this.queue = queue;
         this.program = program;
         this.schedule = schedule;
+        this.tiles = tiles;
+        this.computeUnits = computeUnits;
         this.arena = arena;
         this.weights = weights;
     }
@@ -123,14 +130,19 @@ public final class OpenClModel implements AutoCloseable {
             cl_program program = CL.clCreateProgramWithSource(context, 1, new String[] {schedule.source()}, null, null);
             OpenClModel model = null;
             try {
+                boolean gemm = Stream.concat(schedule.launches().stream(), schedule.trainLaunches().stream()).anyMatch(l -> l.gemm() != null);
+                GemmTiles tiles = gemm ? GemmTuner.tiles(context, queue, device, name + " / " + deviceString(device, CL.CL_DRIVER_VERSION))
+                        : GemmTiles.DEFAULT;
                 try {
-                    CL.clBuildProgram(program, 0, null, "-cl-std=CL1.2", null, null);
+                    CL.clBuildProgram(program, 0, null, "-cl-std=CL1.2 " + tiles.buildOptions(), null, null);
                 } catch (CLException e) {
                     throw new OpenClException("the OpenCL device " + name + " could not build the program: " + buildLog(program, device), e);
                 }
                 cl_mem arena = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, arenaBytes), null, null);
                 cl_mem weights = CL.clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, weightsSegment.byteSize()), null, null);
-                model = new OpenClModel(nnc, manifest, name, context, queue, program, schedule, arena, weights);
+                int[] units = new int[1];
+                CL.clGetDeviceInfo(device, CL.CL_DEVICE_MAX_COMPUTE_UNITS, Sizeof.cl_uint, Pointer.to(units), null);
+                model = new OpenClModel(nnc, manifest, name, context, queue, program, schedule, tiles, units[0], arena, weights);
                 write(queue, weights, 0, weightsSegment);
                 model.kernels.addAll(model.bind(schedule.launches(), arena, weights));
                 return model;
@@ -178,6 +190,11 @@ public final class OpenClModel implements AutoCloseable {
         }
     }
 
+    /** The GEMM tile parameters the program was built with on this device. */
+    public GemmTiles gemmTiles() {
+        return tiles;
+    }
+
     /** The device this model runs on, by its driver's name. */
     public String deviceName() {
         return deviceName;
@@ -194,7 +211,7 @@ public final class OpenClModel implements AutoCloseable {
     }
 
     /** Runs the inference kernels {@code bound} to {@code deviceArena} on validated {@code inputs}. */
-    synchronized Map<String, Tensor> infer(List<cl_kernel> bound, cl_mem deviceArena, Map<String, Tensor> inputs, int batch) {
+    synchronized Map<String, Tensor> infer(List<Bound> bound, cl_mem deviceArena, Map<String, Tensor> inputs, int batch) {
         ensureOpen();
         List<TensorSpec> specs = manifest.inputs();
         for (int i = 0; i < specs.size(); i++) {
@@ -221,6 +238,16 @@ public final class OpenClModel implements AutoCloseable {
         read(arena, 0, hostArena);
     }
 
+    /**
+     * Launches every kernel at {@code batch} over the device arena as it stands (after a {@link #runArena} or
+     * {@link #run}) and waits for them: no copies, for timing the kernels alone.
+     */
+    public synchronized void launchResident(int batch) {
+        ensureOpen();
+        launch(kernels, schedule.launches(), batch);
+        CL.clFinish(queue);
+    }
+
     /** Copies {@code buffer}'s bytes from {@code offset} into {@code into}, waiting for them. */
     void read(cl_mem buffer, long offset, MemorySegment into) {
         if (into.byteSize() == 0) return;
@@ -245,29 +272,59 @@ public final class OpenClModel implements AutoCloseable {
         return CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, bytes), null, null);
     }
 
-    /** One kernel object per launch, with its arena and weights arguments set. */
-    List<cl_kernel> bind(List<OpenClSchedule.Launch> launches, cl_mem deviceArena, cl_mem deviceWeights) {
-        List<cl_kernel> bound = new ArrayList<>();
+    /** A launch's kernel object, and for a tiled GEMM the direct kernel it runs instead when C is smaller than a tile. */
+    record Bound(cl_kernel kernel, cl_kernel direct) {
+        void release() {
+            CL.clReleaseKernel(kernel);
+            if (direct != null) CL.clReleaseKernel(direct);
+        }
+    }
+
+    /** The kernel objects of every launch, with their arena and weights arguments set. */
+    List<Bound> bind(List<OpenClSchedule.Launch> launches, cl_mem deviceArena, cl_mem deviceWeights) {
+        List<cl_kernel> created = new ArrayList<>();
+        List<Bound> bound = new ArrayList<>();
         try {
             for (OpenClSchedule.Launch launch : launches) {
-                cl_kernel kernel = CL.clCreateKernel(program, launch.kernel(), null);
-                bound.add(kernel);
-                CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(deviceArena));
-                CL.clSetKernelArg(kernel, 1, Sizeof.cl_mem, Pointer.to(deviceWeights));
+                cl_kernel kernel = kernel(launch.kernel(), deviceArena, deviceWeights, created);
+                bound.add(new Bound(kernel, launch.gemm() == null ? null : kernel(launch.gemm().direct(), deviceArena, deviceWeights, created)));
             }
             return bound;
         } catch (CLException e) {
-            bound.forEach(CL::clReleaseKernel);
+            created.forEach(CL::clReleaseKernel);
             throw e;
         }
     }
 
-    /** Enqueues {@code bound} in order at {@code batch} (the launches of their schedule give the global sizes). */
-    void launch(List<cl_kernel> bound, List<OpenClSchedule.Launch> launches, int batch) {
+    private cl_kernel kernel(String name, cl_mem deviceArena, cl_mem deviceWeights, List<cl_kernel> created) {
+        cl_kernel kernel = CL.clCreateKernel(program, name, null);
+        created.add(kernel);
+        CL.clSetKernelArg(kernel, 0, Sizeof.cl_mem, Pointer.to(deviceArena));
+        CL.clSetKernelArg(kernel, 1, Sizeof.cl_mem, Pointer.to(deviceWeights));
+        return kernel;
+    }
+
+    /**
+     * Enqueues {@code bound} in order at {@code batch} (the launches of their schedule give the global sizes); a tiled
+     * GEMM whose C has fewer rows or columns than half a tile, or fewer tiles than the device has compute units (most
+     * of which its tiles would leave idle), runs its direct kernel.
+     */
+    void launch(List<Bound> bound, List<OpenClSchedule.Launch> launches, int batch) {
+        int[] batchArg = {batch};
         for (int k = 0; k < launches.size(); k++) {
-            cl_kernel kernel = bound.get(k);
-            CL.clSetKernelArg(kernel, 2, Sizeof.cl_int, Pointer.to(new int[] {batch}));
-            CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {launches.get(k).globalSize(batch)}, null, 0, null, null);
+            OpenClSchedule.Launch launch = launches.get(k);
+            OpenClSchedule.GemmGrid gemm = launch.gemm();
+            boolean tiled = gemm != null && gemm.rows(batch) >= tiles.tm() / 2 && gemm.columns(batch) >= tiles.tn() / 2
+                    && gemm.groups(batch, tiles.tm(), tiles.tn()) >= computeUnits;
+            cl_kernel kernel = gemm != null && !tiled ? bound.get(k).direct() : bound.get(k).kernel();
+            CL.clSetKernelArg(kernel, 2, Sizeof.cl_int, Pointer.to(batchArg));
+            if (tiled) {
+                long groups = gemm.groups(batch, tiles.tm(), tiles.tn());
+                CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {groups * tiles.threads()}, new long[] {tiles.threads()}, 0, null, null);
+            } else {
+                long items = gemm == null ? launch.globalSize(batch) : Math.multiplyExact(gemm.rows(batch) * gemm.columns(batch), gemm.products(batch));
+                CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, new long[] {items}, null, 0, null, null);
+            }
         }
     }
 
@@ -296,7 +353,7 @@ public final class OpenClModel implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (cl_kernel k : kernels) CL.clReleaseKernel(k);
+        kernels.forEach(Bound::release);
         CL.clReleaseMemObject(arena);
         CL.clReleaseMemObject(weights);
         CL.clReleaseProgram(program);

@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 import org.jocl.CL;
-import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
 /**
@@ -25,8 +24,8 @@ final class OpenClTrainer implements TrainingDevice {
     private final long stateBytes;
     private final cl_mem arena;
     private final cl_mem state;
-    private final List<cl_kernel> trainKernels;
-    private final List<cl_kernel> inferKernels;
+    private final List<OpenClModel.Bound> trainKernels;
+    private final List<OpenClModel.Bound> inferKernels;
     private boolean closed;
 
     OpenClTrainer(OpenClModel device, Manifest manifest) {
@@ -35,13 +34,13 @@ final class OpenClTrainer implements TrainingDevice {
         this.stateBytes = training.stateBytes();
         this.arena = device.allocate(manifest.arenaBytes());
         cl_mem stateBuffer = null;
-        List<cl_kernel> train = null;
+        List<OpenClModel.Bound> train = null;
         try {
             stateBuffer = device.allocate(stateBytes);
             train = device.bind(device.schedule().trainLaunches(), arena, stateBuffer);
             this.inferKernels = device.bind(device.schedule().launches(), arena, stateBuffer);
         } catch (RuntimeException e) {
-            if (train != null) train.forEach(CL::clReleaseKernel);
+            if (train != null) train.forEach(OpenClModel.Bound::release);
             if (stateBuffer != null) CL.clReleaseMemObject(stateBuffer);
             CL.clReleaseMemObject(arena);
             throw e;
@@ -95,8 +94,8 @@ final class OpenClTrainer implements TrainingDevice {
         synchronized (device) {
             if (closed) return;
             closed = true;
-            trainKernels.forEach(CL::clReleaseKernel);
-            inferKernels.forEach(CL::clReleaseKernel);
+            trainKernels.forEach(OpenClModel.Bound::release);
+            inferKernels.forEach(OpenClModel.Bound::release);
             CL.clReleaseMemObject(arena);
             CL.clReleaseMemObject(state);
         }
