@@ -87,7 +87,7 @@ public final class OpenClEmitter {
     private void loop(String name, Kernel.Loop loop) {
         List<Dim> dims = loop.dims();
         StringBuilder body = new StringBuilder();
-        String[] index = decode(body, dims);
+        String[] index = decode(body, dims, mergeable(loop));
         LoopExpr.Reduce reduce = LoopExprs.reduction(loop.value());
         if (reduce != null) {
             body.append("    float acc = ").append(literal(identity(reduce.kind()))).append(";\n");
@@ -99,18 +99,52 @@ public final class OpenClEmitter {
         kernel(name, body.toString(), total(dims));
     }
 
-    /** Declares the loop indices from the work-item id (innermost first; the outermost, which may be the batch, last). */
-    private static String[] decode(StringBuilder body, List<Dim> dims) {
+    /**
+     * Which dimensions fold into the next inner one: {@code merge[d]} when every access (the output and each load)
+     * has {@code stride[d] = stride[d+1] · extent[d+1]} and that extent is static, so a walk over d and d+1 is a walk
+     * over one dimension of their product (dimension coalescing, as TVM and XLA do). A contiguous tensor becomes one
+     * index with no division.
+     */
+    private static boolean[] mergeable(Kernel.Loop loop) {
+        List<Dim> dims = loop.dims();
+        List<long[]> strides = new ArrayList<>();
+        strides.add(loop.outStrides());
+        for (LoopExpr.Load l : LoopExprs.loads(loop.value())) strides.add(l.strides());
+        boolean[] merge = new boolean[dims.size()];
+        for (int d = 0; d + 1 < dims.size(); d++) {
+            Dim inner = dims.get(d + 1);
+            merge[d] = !inner.batch();
+            for (long[] s : strides) merge[d] &= stride(s, d) == stride(s, d + 1) * inner.factor();
+        }
+        return merge;
+    }
+
+    private static long stride(long[] strides, int d) {
+        return d < strides.length ? strides[d] : 0;
+    }
+
+    /**
+     * Declares the loop indices from the work-item id (innermost first; the outermost, which may be the batch, last).
+     * A run of dimensions that {@code merge} folds together gets one index, on its innermost dimension; the others
+     * get none (their part of every address is in it).
+     */
+    private static String[] decode(StringBuilder body, List<Dim> dims, boolean[] merge) {
         String[] index = new String[dims.size()];
         body.append("    long rest = get_global_id(0);\n");
-        for (int d = dims.size() - 1; d >= 0; d--) {
+        for (int d = dims.size() - 1; d >= 0; ) {
+            int outer = d;
+            long extent = dims.get(d).factor();
+            while (outer > 0 && merge[outer - 1]) {
+                outer--;
+                extent = Math.multiplyExact(extent, dims.get(outer).factor());
+            }
             index[d] = "i" + d;
-            if (d == 0) {
-                body.append("    const long i0 = rest;\n");
+            if (outer == 0) {
+                body.append("    const long i").append(d).append(" = rest;\n");
             } else {
-                long extent = dims.get(d).factor();
                 body.append("    const long i").append(d).append(" = rest % ").append(extent).append("; rest /= ").append(extent).append(";\n");
             }
+            d = outer - 1;
         }
         return index;
     }
@@ -175,8 +209,8 @@ public final class OpenClEmitter {
     private String address(Operand o, long[] strides, String[] index, String reduced) {
         StringBuilder a = new StringBuilder(segment(o.buffer())).append('[').append(plan.floatIndex(o));
         for (int d = 0; d < strides.length; d++) {
-            if (strides[d] == 0) continue;
             String i = d < index.length ? index[d] : reduced;
+            if (strides[d] == 0 || i == null) continue;    // no index: folded into the next inner dimension's
             a.append(" + ").append(i).append(strides[d] == 1 ? "" : " * " + strides[d]);
         }
         return a.append(']').toString();

@@ -56,6 +56,18 @@ class OpenClErrorPathsTest {
         }
     }
 
+    @Test
+    void aProgramTooBigForTheDeviceSaysBothSizesBeforeAllocating() throws Exception {
+        OpenClDevices.assumeOne();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.nnc.runtime.opencl.OpenClException.class,
+                    () -> dev.nnc.runtime.opencl.OpenClModel.create(1L << 50, arena.allocate(64),
+                            new dev.nnc.runtime.OpenClSchedule("__kernel void k(__global float* a, __global float* w, const int b) { }", List.of())));
+            assertTrue(e.getMessage().startsWith("the kernel program needs 1073741824.0 MiB for its arena, but OpenCL device ")
+                    && e.getMessage().contains(" allocates at most ") && e.getMessage().endsWith("or run it with --device cpu"), e.getMessage());
+        }
+    }
+
     private record Outcome(int code, String output) {}
 
     /** Runs the CLI in a fresh JVM, with {@code OCL_ICD_VENDORS} set to {@code vendors} when it is not null. */

@@ -138,6 +138,8 @@ public final class OpenClModel implements AutoCloseable {
                 } catch (CLException e) {
                     throw new OpenClException("the OpenCL device " + name + " could not build the program: " + buildLog(program, device), e);
                 }
+                requireFits(device, name, manifest, "arena", arenaBytes, arenaBytes + weightsSegment.byteSize());
+                requireFits(device, name, manifest, "weights", weightsSegment.byteSize(), arenaBytes + weightsSegment.byteSize());
                 cl_mem arena = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, arenaBytes), null, null);
                 cl_mem weights = CL.clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, weightsSegment.byteSize()), null, null);
                 int[] units = new int[1];
@@ -270,6 +272,31 @@ public final class OpenClModel implements AutoCloseable {
     /** A device buffer of {@code bytes} (at least 4) in this model's context. */
     cl_mem allocate(long bytes) {
         return CL.clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4, bytes), null, null);
+    }
+
+    /**
+     * Refuses, before anything is allocated, a buffer larger than the device allocates at once or models that need
+     * more than its memory, naming both sizes and what to do.
+     */
+    private static void requireFits(cl_device_id device, String deviceName, Manifest manifest, String what, long bytes, long total)
+            throws OpenClException {
+        long[] maxAlloc = new long[1];
+        long[] global = new long[1];
+        CL.clGetDeviceInfo(device, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE, Sizeof.cl_ulong, Pointer.to(maxAlloc), null);
+        CL.clGetDeviceInfo(device, CL.CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong, Pointer.to(global), null);
+        String model = manifest == null ? "the kernel program" : "model " + manifest.modelName();
+        if (bytes > maxAlloc[0]) {
+            throw new OpenClException(String.format(java.util.Locale.ROOT, "%s needs %s for its %s, but OpenCL device %s allocates at most %s in one "
+                    + "buffer; compile with a smaller --max-batch, or run it with --device cpu", model, mebibytes(bytes), what, deviceName, mebibytes(maxAlloc[0])));
+        }
+        if (total > global[0]) {
+            throw new OpenClException(String.format(java.util.Locale.ROOT, "%s needs %s of device memory (arena and weights), but OpenCL device %s "
+                    + "has %s; compile with a smaller --max-batch, or run it with --device cpu", model, mebibytes(total), deviceName, mebibytes(global[0])));
+        }
+    }
+
+    private static String mebibytes(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
     }
 
     /** A launch's kernel object, and for a tiled GEMM the direct kernel it runs instead when C is smaller than a tile. */
