@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -38,15 +40,18 @@ final class ArtifactReader {
     private static final int LOCAL_HEADER_SIGNATURE = 0x04034b50;
     private static final int LOCAL_HEADER_BYTES = 30;
     private static final long MAX_METADATA_ENTRY_BYTES = 64L << 20;
+    /** A generated class's binary name: dot-separated Java identifiers. */
+    private static final Pattern CANONICAL_CLASS = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
     private ArtifactReader() {
     }
 
     /** What reading an artifact gives: its manifest, the weights the code runs on (in {@code arena}) and the code. */
-    record Loaded(Manifest manifest, Arena arena, MemorySegment weights, CompiledModel compiled, OpenClSchedule openCl) {}
+    record Loaded(Manifest manifest, Arena arena, MemorySegment weights, CompiledModel compiled, OpenClSchedule openCl,
+                  ArtifactSignature.Signer signer) {}
 
-    /** Reads, checks and loads the artifact at {@code path}; the caller owns the arena of the result. */
-    static Loaded read(Path path) throws ArtifactException {
+    /** Reads, checks and loads the artifact at {@code path} if {@code trust} accepts its signer; the caller owns the arena of the result. */
+    static Loaded read(Path path, Trust trust) throws ArtifactException {
         if (!Files.isRegularFile(path)) {
             throw new ArtifactException("no such file");
         }
@@ -54,12 +59,17 @@ final class ArtifactReader {
         Map<String, byte[]> classes = new TreeMap<>();
         ZipEntry weightsEntry;
         OpenClSchedule openCl;
+        ArtifactSignature.Signer signer;
         try (ZipFile zip = new ZipFile(path.toFile())) {
             ZipEntry manifestEntry = zip.getEntry(ArtifactWriter.MANIFEST_ENTRY);
             if (manifestEntry == null) {
                 throw new ArtifactException("the artifact has no " + ArtifactWriter.MANIFEST_ENTRY + "; " + ArtifactException.RECOMPILE);
             }
-            manifest = Manifest.fromJson(new String(readEntry(zip, manifestEntry), StandardCharsets.UTF_8));
+            byte[] manifestBytes = readEntry(zip, manifestEntry);
+            ZipEntry signatureEntry = zip.getEntry(ArtifactSignature.ENTRY);
+            signer = signatureEntry == null ? null : ArtifactSignature.verify(manifestBytes, readEntry(zip, signatureEntry));
+            trust.check(signer);
+            manifest = Manifest.fromJson(new String(manifestBytes, StandardCharsets.UTF_8));
             weightsEntry = checkEntries(zip, manifest, classes);
             openCl = openCl(zip, manifest);
         } catch (NoSuchFileException e) {
@@ -74,7 +84,7 @@ final class ArtifactReader {
         try {
             MemorySegment weights = runWeights(manifest, mapWeights(path, manifest, weightsEntry, arena), arena);
             CompiledModel compiled = defineClasses(manifest, classes);
-            return new Loaded(manifest, arena, weights, compiled, openCl);
+            return new Loaded(manifest, arena, weights, compiled, openCl, signer);
         } catch (ArtifactException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -113,7 +123,8 @@ final class ArtifactReader {
         while (entries.hasMoreElements()) {
             ZipEntry entry = entries.nextElement();
             String name = entry.getName();
-            if (name.equals(ArtifactWriter.MANIFEST_ENTRY)) {
+            if (name.equals(ArtifactWriter.MANIFEST_ENTRY) || name.equals(ArtifactSignature.ENTRY)) {
+                if (!seen.add(name)) throw new ArtifactException("entry " + name + " appears twice; " + ArtifactException.RECOMPILE);
                 continue;
             }
             String expected = manifest.entrySha256().get(name);
@@ -133,7 +144,12 @@ final class ArtifactReader {
             }
             if (name.startsWith(ArtifactWriter.CLASSES_FOLDER) && name.endsWith(".class")) {
                 String binaryName = name.substring(ArtifactWriter.CLASSES_FOLDER.length(), name.length() - ".class".length()).replace('/', '.');
-                classes.put(binaryName, bytes);
+                // one spelling per class: `classes/nnc.gen.Mlp.class` must not stand in for `classes/nnc/gen/Mlp.class`
+                if (!CANONICAL_CLASS.matcher(binaryName).matches() || !ArtifactWriter.classEntryName(binaryName).equals(name)
+                        || classes.put(binaryName, bytes) != null) {
+                    throw new ArtifactException("entry " + name + " is not the one canonical name of a class (classes/<package>/<Name>.class); "
+                            + ArtifactException.RECOMPILE);
+                }
             }
         }
         for (String listed : manifest.entrySha256().keySet()) {
@@ -159,6 +175,13 @@ final class ArtifactReader {
             byte[] bytes = in.readNBytes((int) MAX_METADATA_ENTRY_BYTES + 1);
             if (bytes.length > MAX_METADATA_ENTRY_BYTES) {
                 throw new ArtifactException("entry " + entry.getName() + " inflates to more than " + MAX_METADATA_ENTRY_BYTES + " bytes; "
+                        + ArtifactException.RECOMPILE);
+            }
+            CRC32 crc = new CRC32();
+            crc.update(bytes);
+            if (bytes.length != entry.getSize() || crc.getValue() != entry.getCrc()) {
+                // ZipFile does not check: a flipped bit in a deflated entry could inflate to other, well-formed text
+                throw new ArtifactException("entry " + entry.getName() + " does not match its zip CRC or size: the file is damaged; "
                         + ArtifactException.RECOMPILE);
             }
             return bytes;

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
+import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.time.LocalDateTime;
 import java.util.LinkedHashMap;
@@ -26,7 +27,8 @@ import java.util.zip.ZipOutputStream;
  * <p>Entries, in this order: {@code weights.safetensors} first, STORED, with its data section 64-byte aligned in the
  * file (the local header's extra field is padded as Android's zipalign does, with header id {@code 0xD935}); the
  * generated classes as {@code classes/<binary/name>.class}; {@code model.ir}; and {@code manifest.json} last, with the
- * sha256 of every other entry and the file offset of the weights' local header filled in. Timestamps are fixed, so the
+ * sha256 of every other entry and the file offset of the weights' local header filled in; then, for a signed artifact,
+ * {@code signature.json} ({@link ArtifactSignature}). Timestamps are fixed, so the
  * same inputs give the same bytes. The file is written aside and renamed into place atomically. Stateless.
  */
 public final class ArtifactWriter {
@@ -74,6 +76,15 @@ public final class ArtifactWriter {
     /** Like the other {@code write}, with the OpenCL program ({@code kernels.cl}, {@code launch.json}) when {@code openCl} is not null. */
     public static void write(Path out, Manifest manifest, Map<String, byte[]> classFiles, List<TensorSpec> params,
                              List<MemorySegment> paramData, String irText, OpenClSchedule openCl) throws IOException {
+        write(out, manifest, classFiles, params, paramData, irText, openCl, null);
+    }
+
+    /**
+     * Like the other {@code write}, signed with {@code signer} when it is not null: {@link ArtifactSignature#ENTRY}
+     * follows the manifest and holds an Ed25519 signature of its bytes.
+     */
+    public static void write(Path out, Manifest manifest, Map<String, byte[]> classFiles, List<TensorSpec> params,
+                             List<MemorySegment> paramData, String irText, OpenClSchedule openCl, KeyPair signer) throws IOException {
         if (!params.equals(manifest.params())) {
             throw new IllegalArgumentException("params " + params + " differ from the manifest's " + manifest.params());
         }
@@ -103,7 +114,11 @@ public final class ArtifactWriter {
                 writeDeflated(zip, OPENCL_LAUNCH_ENTRY, launches);
                 sha.put(OPENCL_LAUNCH_ENTRY, Sha256.of(launches));
             }
-            writeDeflated(zip, MANIFEST_ENTRY, manifest.withPackaging(sha, weightsOffset).toJson().getBytes(StandardCharsets.UTF_8));
+            byte[] manifestBytes = manifest.withPackaging(sha, weightsOffset).toJson().getBytes(StandardCharsets.UTF_8);
+            writeDeflated(zip, MANIFEST_ENTRY, manifestBytes);
+            if (signer != null) {
+                writeDeflated(zip, ArtifactSignature.ENTRY, ArtifactSignature.sign(manifestBytes, signer.getPrivate(), signer.getPublic()));
+            }
             zip.finish();
         });
     }

@@ -28,13 +28,17 @@ public final class NncModel implements AutoCloseable {
     private final MemorySegment weights;
     private final CompiledModel compiled;
     private final OpenClSchedule openCl;
+    /** Who signed the artifact (the signature verified); null when it is unsigned. */
+    private final ArtifactSignature.Signer signer;
 
-    private NncModel(Manifest manifest, Arena arena, MemorySegment weights, CompiledModel compiled, OpenClSchedule openCl) {
+    private NncModel(Manifest manifest, Arena arena, MemorySegment weights, CompiledModel compiled, OpenClSchedule openCl,
+                     ArtifactSignature.Signer signer) {
         this.manifest = manifest;
         this.arena = arena;
         this.weights = weights;
         this.compiled = compiled;
         this.openCl = openCl;
+        this.signer = signer;
     }
 
     /**
@@ -56,7 +60,7 @@ public final class NncModel implements AutoCloseable {
             StoredTensors.copyInto(weights, params, Safetensors.layout(params), copy, "weights file " + weights);
             PackedWeights.prepare(model.manifest, copy, copy);
             loaded = true;
-            return new NncModel(model.manifest, model.arena, copy.asReadOnly(), model.compiled, model.openCl);
+            return new NncModel(model.manifest, model.arena, copy.asReadOnly(), model.compiled, model.openCl, model.signer);
         } catch (ArtifactException e) {
             throw new ArtifactException("cannot load " + artifact + " with weights " + weights + ": " + e.getMessage(), e.getCause());
         } finally {
@@ -68,12 +72,28 @@ public final class NncModel implements AutoCloseable {
 
     /** Loads and verifies an artifact; any problem with it is an ArtifactException that says what is wrong. */
     public static NncModel load(Path path) throws ArtifactException {
+        return load(path, Trust.ANY);
+    }
+
+    /**
+     * Loads and verifies an artifact like {@link #load(Path)} if {@code trust} accepts who signed it (see {@link Trust}
+     * for what a signature adds to the checks every artifact gets).
+     *
+     * @throws ArtifactException as {@link #load(Path)}, and when the artifact's signature does not verify, or
+     *                           {@code trust} requires a signature it lacks or one by another key
+     */
+    public static NncModel load(Path path, Trust trust) throws ArtifactException {
         try {
-            ArtifactReader.Loaded loaded = ArtifactReader.read(path);
-            return new NncModel(loaded.manifest(), loaded.arena(), loaded.weights(), loaded.compiled(), loaded.openCl());
+            ArtifactReader.Loaded loaded = ArtifactReader.read(path, trust);
+            return new NncModel(loaded.manifest(), loaded.arena(), loaded.weights(), loaded.compiled(), loaded.openCl(), loaded.signer());
         } catch (ArtifactException e) {
             throw new ArtifactException("cannot load " + path + ": " + e.getMessage(), e.getCause());
         }
+    }
+
+    /** Who signed the artifact, its signature verified at load; empty for an unsigned artifact. */
+    public Optional<ArtifactSignature.Signer> signer() {
+        return Optional.ofNullable(signer);
     }
 
     /**

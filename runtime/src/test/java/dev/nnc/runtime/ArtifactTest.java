@@ -155,6 +155,35 @@ class ArtifactTest {
     }
 
     @Test
+    void refusesAnEntryThatDoesNotMatchItsZipCrc() throws Exception {
+        Path artifact = writeArtifact(manifest(Manifest.FORMAT_VERSION), inferScaleAndShift());
+        byte[] file = Files.readAllBytes(artifact);
+        ByteBuffer bytes = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        boolean patched = false;
+        for (int at = 0; at + 46 < file.length; at++) {    // the central directory entry of manifest.json: CRC at +16, name at +46
+            if (bytes.getInt(at) == 0x02014b50 && new String(file, at + 46, Short.toUnsignedInt(bytes.getShort(at + 28)), StandardCharsets.UTF_8)
+                    .equals("manifest.json")) {
+                bytes.putInt(at + 16, bytes.getInt(at + 16) ^ 1);
+                patched = true;
+            }
+        }
+        assertTrue(patched);
+        Path damaged = dir.resolve("crc.nnc");
+        Files.write(damaged, file);
+        assertRefused(damaged, "entry manifest.json does not match its zip CRC or size: the file is damaged");
+    }
+
+    @Test
+    void refusesAClassUnderASecondSpellingOfItsName() throws Exception {
+        Path artifact = writeArtifact(manifest(Manifest.FORMAT_VERSION), inferScaleAndShift());
+        Path dotted = dir.resolve("dotted.nnc");
+        String canonical = ArtifactWriter.classEntryName(MAIN), other = "classes/" + MAIN + ".class";
+        rewrite(artifact, dotted, "manifest.json", json -> new String(json, StandardCharsets.UTF_8).replace(canonical, other).getBytes(StandardCharsets.UTF_8),
+                Map.of(canonical, other));
+        assertRefused(dotted, "entry " + other + " is not the one canonical name of a class");
+    }
+
+    @Test
     void refusesAnotherFormatVersion() throws Exception {
         Path artifact = writeArtifact(manifest(2), inferScaleAndShift());
         assertRefused(artifact, "artifact format version 2 is not supported: this runtime reads version 1; recompile the model with `nnc compile`");
@@ -313,6 +342,11 @@ class ArtifactTest {
 
     /** Copies the zip {@code from} to {@code to}, passing entry {@code name}'s bytes through {@code edit}; layout kept. */
     private static void rewrite(Path from, Path to, String name, UnaryOperator<byte[]> edit) throws IOException {
+        rewrite(from, to, name, edit, Map.of());
+    }
+
+    /** {@link #rewrite(Path, Path, String, UnaryOperator)}, also renaming the entries {@code renames} names. */
+    private static void rewrite(Path from, Path to, String name, UnaryOperator<byte[]> edit, Map<String, String> renames) throws IOException {
         try (ZipFile zip = new ZipFile(from.toFile()); OutputStream file = Files.newOutputStream(to);
              ZipOutputStream out = new ZipOutputStream(file)) {
             for (ZipEntry entry : Collections.list(zip.entries())) {
@@ -323,7 +357,7 @@ class ArtifactTest {
                 if (entry.getName().equals(name)) {
                     bytes = edit.apply(bytes);
                 }
-                ZipEntry copy = new ZipEntry(entry.getName());
+                ZipEntry copy = new ZipEntry(renames.getOrDefault(entry.getName(), entry.getName()));
                 copy.setMethod(entry.getMethod());
                 copy.setExtra(entry.getExtra());
                 copy.setTime(entry.getTime());

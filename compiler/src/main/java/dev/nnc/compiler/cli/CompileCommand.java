@@ -10,12 +10,15 @@ import dev.nnc.compiler.ir.IrPrinter;
 import dev.nnc.compiler.kernel.PlanChart;
 import dev.nnc.dsl.ast.AstPrinter;
 import dev.nnc.dsl.ast.SourceFile;
+import dev.nnc.runtime.ArtifactException;
+import dev.nnc.runtime.ArtifactSignature;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,11 +68,15 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "seed for initializing parameters (default: ${DEFAULT-VALUE})", defaultValue = "0")
     long seed;
 
+    @Option(names = "--sign", paramLabel = "KEY", description = "sign the artifact with this Ed25519 private key (and KEY.pub beside it; `nnc keygen` makes both)")
+    Path signKey;
+
     @Override
     public Integer call() {
         if (maxBatch < 0) throw new UserError("nnc compile: --max-batch must be positive, got " + maxBatch);
         SourceFile src = input.read();
         CompileOptions options = new CompileOptions(input.model, maxBatch, seed, input.weights, opt);
+        KeyPair signer = signKey == null ? null : signer(signKey);
         try {
             long start = System.nanoTime();
             if (emit == Stage.ast) {
@@ -96,7 +103,7 @@ final class CompileCommand implements Callable<Integer> {
             }
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            Compiler.writeArtifact(c, out);
+            Compiler.writeArtifact(c, out, signer);
             double seconds = (System.nanoTime() - start) / 1e9;
             long params = c.weights().values().stream().mapToLong(w -> w.length).sum();
             spec.commandLine().getOut().printf(Locale.ROOT, "compiled %s -> %s: %,d parameters, %d kernels, arena %s, %s on disk (%.2f s)%n",
@@ -163,6 +170,15 @@ final class CompileCommand implements Callable<Integer> {
     }
 
     /** An I/O failure in words, without the exception's class name. */
+    /** The key pair of private key file {@code key} and its {@code KEY.pub}, read before compiling so a bad key costs nothing. */
+    private static KeyPair signer(Path key) {
+        try {
+            return new KeyPair(ArtifactSignature.readPublicKey(KeygenCommand.publicKeyOf(key)), ArtifactSignature.readPrivateKey(key));
+        } catch (ArtifactException e) {
+            throw new UserError("nnc compile: --sign " + e.getMessage());
+        }
+    }
+
     static String describe(IOException e) {
         return switch (e) {
             case java.nio.file.NoSuchFileException n -> "no such file or directory " + n.getFile();

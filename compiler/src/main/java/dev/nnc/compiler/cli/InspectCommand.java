@@ -1,6 +1,7 @@
 package dev.nnc.compiler.cli;
 
 import dev.nnc.runtime.ArtifactException;
+import dev.nnc.runtime.ArtifactSignature;
 import dev.nnc.runtime.Json;
 import dev.nnc.runtime.Manifest;
 import dev.nnc.runtime.NncModel;
@@ -13,10 +14,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code nnc inspect MODEL.nnc}: what an artifact contains, for people or (with {@code --json}) for tools. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -32,9 +34,12 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON: {model, inputs, outputs, params}, each tensor {name, dtype, shape}")
     boolean json;
 
+    @Mixin
+    TrustOption trust;
+
     @Override
     public Integer call() {
-        try (NncModel model = NncModel.load(artifact)) {
+        try (NncModel model = NncModel.load(artifact, trust.trust("inspect"))) {
             Manifest m = model.manifest();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -44,6 +49,7 @@ final class InspectCommand implements Callable<Integer> {
                 doc.put("max_batch", (long) m.maxBatch());
                 doc.put("arena_bytes", m.arenaBytes());
                 doc.put("opencl_kernels", model.openCl().map(o -> (Object) (long) o.launches().size()).orElse(null));
+                doc.put("signed_by", model.signer().map(ArtifactSignature.Signer::fingerprint).orElse(null));
                 doc.put("inputs", tensors(m.inputs()));
                 doc.put("outputs", tensors(m.outputs()));
                 doc.put("params", tensors(m.params()));
@@ -54,6 +60,7 @@ final class InspectCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "flags     %s%n", m.flags());
             out.printf(Locale.ROOT, "batch     1..%d%n", m.maxBatch());
             out.printf(Locale.ROOT, "arena     %s per session%n", CompileCommand.bytes(m.arenaBytes()));
+            out.printf(Locale.ROOT, "signed    %s%n", model.signer().map(s -> "by " + s.fingerprint() + " (verified)").orElse("no (checksums only)"));
             out.printf(Locale.ROOT, "opencl    %s%n", model.openCl().map(o -> o.launches().size() + " kernel launches (nnc run --device opencl)")
                     .orElse("none (runs on the CPU only)"));
             for (TensorSpec t : m.inputs()) out.printf(Locale.ROOT, "input     %-24s %s%n", t.name(), t.typeString());

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "nnc", mixinStandardHelpOptions = true, version = "nnc " + Compiler.VERSION,
         description = "Ahead-of-time compiler and runtime for neural networks on the JVM.",
-        subcommands = {CompileCommand.class, RunCommand.class, InspectCommand.class, TrainCommand.class, BenchCommand.class, DevicesCommand.class,
+        subcommands = {CompileCommand.class, RunCommand.class, InspectCommand.class, TrainCommand.class, BenchCommand.class, DevicesCommand.class, KeygenCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -37,6 +37,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    TrustOption trust;
+
     @Option(names = "--out", paramLabel = "DIR", description = "where to write the outputs (default: the current directory)", defaultValue = ".")
     Path outDir;
 
@@ -55,9 +58,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         boolean cpu = device.cpu("run");
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        inputs.forEach((name, file) -> tensors.put(name, readNpy(file)));
-        try (NncModel model = NncModel.load(artifact)) {
+        try (NncModel model = NncModel.load(artifact, trust.trust("run"))) {    // the artifact is checked before any input is read
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            inputs.forEach((name, file) -> tensors.put(name, readNpy(file)));
             Map<String, Tensor> outputs;
             try {
                 outputs = cpu ? runOnCpu(model, tensors) : runOnOpenCl(model, tensors);

@@ -29,6 +29,7 @@ import dev.nnc.runtime.Training.Optimizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -181,6 +182,11 @@ public final class Compiler {
 
     /** Writes {@code c} as a {@code .nnc} artifact (aside, then renamed into place). */
     public static void writeArtifact(Compilation c, Path out) throws IOException {
+        writeArtifact(c, out, null);
+    }
+
+    /** Writes {@code c} as a {@code .nnc} artifact signed with {@code signer} when it is not null. */
+    public static void writeArtifact(Compilation c, Path out, KeyPair signer) throws IOException {
         Graph g = c.graph();
         List<TensorSpec> params = paramSpecs(g);
         Map<String, Operand> ins = c.kernels().inputs();
@@ -199,7 +205,7 @@ public final class Compiler {
                 params, Map.of(), 0, c.training().map(Compiler::manifestTraining).orElse(null),
                 WeightLayout.packedWeights(c.kernels()));
         ArtifactWriter.write(out, manifest, Map.of(c.className(), c.classFile()), params, Weights.segments(g, c.weights()),
-                IrPrinter.print(g), c.openCl());
+                IrPrinter.print(g), c.openCl(), signer);
     }
 
     /** The manifest's description of the training entry point: batch inputs, hyperparameters, outputs, state layout. */
