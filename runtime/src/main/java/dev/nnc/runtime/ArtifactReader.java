@@ -52,8 +52,11 @@ final class ArtifactReader {
 
     /** Reads, checks and loads the artifact at {@code path} if {@code trust} accepts its signer; the caller owns the arena of the result. */
     static Loaded read(Path path, Trust trust) throws ArtifactException {
+        if (Files.isDirectory(path)) {
+            throw new ArtifactException("it is a directory, not an .nnc artifact");
+        }
         if (!Files.isRegularFile(path)) {
-            throw new ArtifactException("no such file");
+            throw new ArtifactException(Files.exists(path) ? "not a regular file (an .nnc artifact is a zip file)" : "no such file");
         }
         Manifest manifest;
         Map<String, byte[]> classes = new TreeMap<>();

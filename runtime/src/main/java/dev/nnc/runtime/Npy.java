@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,10 +26,14 @@ public final class Npy {
     private Npy() {
     }
 
-    /** Reads an {@code .npy} file into a new tensor; {@link MalformedFileException} says what is wrong with a bad file. */
+    /**
+     * Reads an {@code .npy} file into a new tensor; {@link MalformedFileException} says what is wrong with a bad file
+     * (its message starts with the path).
+     */
     public static Tensor read(Path path) throws IOException {
+        byte[] bytes = BoundedFiles.read(path, BoundedFiles.MAX_BYTES);   // its errors name the path already
         try {
-            return parse(Files.readAllBytes(path));
+            return parse(bytes);
         } catch (MalformedFileException e) {
             throw new MalformedFileException(path + ": " + e.getMessage());
         }
@@ -158,7 +161,10 @@ public final class Npy {
         int itemSize = type.charAt(1) - '0';
         long count = 1;
         for (long dim : shape) {
-            count = Math.multiplyExact(count, dim);
+            if (dim != 0 && count > Long.MAX_VALUE / dim) {
+                throw new MalformedFileException(".npy shape " + tuple(shape) + " has more elements than a file can hold");
+            }
+            count *= dim;
         }
         long dataStart = headerStart + headerLength;
         long dataBytes = file.length - dataStart;

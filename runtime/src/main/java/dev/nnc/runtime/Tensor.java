@@ -162,7 +162,10 @@ public final class Tensor {
             if (dim < 0) {
                 throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a negative dim");
             }
-            count = Math.multiplyExact(count, dim);
+            if (dim != 0 && count > Long.MAX_VALUE / dim) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than 2^63 - 1 elements");
+            }
+            count *= dim;
         }
         return count;
     }

@@ -36,7 +36,9 @@ public record TensorSpec(String name, DType dtype, long[] shape) {
                 throw new IllegalArgumentException("tensor " + name + ": dim " + dim + " at axis " + axis + " is negative");
             }
         }
-        Math.multiplyExact(rowSizeOf(shape), (long) dtype.byteSize());
+        if (rowSizeOf(shape) > Long.MAX_VALUE / dtype.byteSize()) {
+            throw new IllegalArgumentException("tensor " + name + ": a row of shape " + Arrays.toString(shape) + " has more than 2^63 - 1 bytes");
+        }
     }
 
     /** A spec for the given shape, written as varargs. */
@@ -164,7 +166,10 @@ public record TensorSpec(String name, DType dtype, long[] shape) {
         long size = 1;
         for (long dim : shape) {
             if (dim != BATCH) {
-                size = Math.multiplyExact(size, dim);
+                if (dim != 0 && size > Long.MAX_VALUE / dim) {
+                    throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than 2^63 - 1 elements per row");
+                }
+                size *= dim;
             }
         }
         return size;

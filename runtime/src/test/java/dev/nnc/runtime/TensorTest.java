@@ -10,6 +10,13 @@ import org.junit.jupiter.api.Test;
 class TensorTest {
 
     @Test
+    void aShapeWhoseSizeOverflowsIsAnIllegalArgument() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[4], 1L << 40, 1L << 40));
+        assertEquals("shape [1099511627776, 1099511627776] has more than 2^63 - 1 elements", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TensorSpec.of("x", DType.F32, TensorSpec.BATCH, 1L << 40, 1L << 40));
+    }
+
+    @Test
     void holdsACopyWithItsShape() {
         float[] data = {0, 1, 2, 3, 4, 5};
         Tensor t = Tensor.of(data, 2, 3);

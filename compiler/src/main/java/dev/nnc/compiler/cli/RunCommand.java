@@ -1,6 +1,7 @@
 package dev.nnc.compiler.cli;
 
 import dev.nnc.runtime.ArtifactException;
+import dev.nnc.runtime.MalformedFileException;
 import dev.nnc.runtime.NncModel;
 import dev.nnc.runtime.Npy;
 import dev.nnc.runtime.Session;
@@ -86,6 +87,8 @@ final class RunCommand implements Callable<Integer> {
             return Npy.read(file);
         } catch (NoSuchFileException e) {
             throw new UserError("nnc run: " + file + ": no such file");
+        } catch (MalformedFileException e) {
+            throw new UserError("nnc run: " + e.getMessage());    // it names the file
         } catch (IOException e) {
             throw new UserError("nnc run: " + file + ": " + e.getMessage());
         }

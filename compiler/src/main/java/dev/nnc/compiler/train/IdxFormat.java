@@ -1,11 +1,12 @@
 package dev.nnc.compiler.train;
 
+import dev.nnc.runtime.BoundedFiles;
+import dev.nnc.runtime.MalformedFileException;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -26,14 +27,16 @@ public final class IdxFormat {
     public static RawArray read(Path file) throws DataException {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            bytes = BoundedFiles.read(file, BoundedFiles.MAX_BYTES);
             if (file.getFileName().toString().endsWith(".gz")) {
                 try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
-                    bytes = in.readAllBytes();
+                    bytes = BoundedFiles.read(in, BoundedFiles.MAX_BYTES, file + " (inflated)");
                 }
             }
         } catch (EOFException e) {
             throw new DataException(file + ": truncated gzip stream");
+        } catch (MalformedFileException e) {
+            throw new DataException(e.getMessage());
         } catch (ZipException e) {
             throw new DataException(file + ": not a valid gzip file (" + e.getMessage() + ")");
         } catch (IOException e) {

@@ -1,10 +1,10 @@
 package dev.nnc.compiler.train;
 
+import dev.nnc.runtime.BoundedFiles;
 import dev.nnc.runtime.MalformedFileException;
 import dev.nnc.runtime.Npy;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,7 +27,7 @@ public final class NpyFormat {
     /** Reads one {@code .npy} file. */
     public static RawArray read(Path file) throws DataException {
         try {
-            return parse(file.toString(), Files.readAllBytes(file));
+            return parse(file.toString(), BoundedFiles.read(file, BoundedFiles.MAX_BYTES));
         } catch (IOException e) {
             throw new DataException(file + ": cannot read (" + e + ")");
         }
@@ -45,7 +45,7 @@ public final class NpyFormat {
                 String key = name.substring(0, name.length() - 4);
                 byte[] bytes;
                 try (InputStream in = zip.getInputStream(entry)) {
-                    bytes = in.readAllBytes();
+                    bytes = BoundedFiles.read(in, BoundedFiles.MAX_BYTES, file + ":" + name);
                 }
                 arrays.put(key, parse(file + ":" + key, bytes));
             }

@@ -420,6 +420,27 @@ class CliTest {
         assertFalse(Files.exists(dir.resolve("mlp.nnc")));
     }
 
+    @Test
+    void inputsAndArtifactsThatAreNoFileOrTooBigAreRefusedByName() throws Exception {
+        Path artifact = dir.resolve("m.nnc");
+        assertEquals(Main.OK, nnc("compile", copyMlp().toString(), "-o", artifact.toString()).code());
+        Path huge = dir.resolve("huge.npy");    // a valid header whose shape has 2^96 elements
+        String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }";
+        header = header + " ".repeat(117 - header.length()) + "\n";
+        java.io.ByteArrayOutputStream npy = new java.io.ByteArrayOutputStream();
+        npy.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) header.length(), 0});
+        npy.write(header.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        npy.write(new byte[16]);
+        Files.write(huge, npy.toByteArray());
+
+        assertUserError(nnc("run", artifact.toString(), "-i", "x=" + huge),
+                "nnc run: " + huge + ": .npy shape (4294967296, 4294967296, 4294967296) has more elements than a file can hold");
+        assertUserError(nnc("run", artifact.toString(), "-i", "x=/dev/zero"), "nnc run: /dev/zero is not a regular file");
+        assertUserError(nnc("run", artifact.toString(), "-i", "x=" + dir), "nnc run: " + dir + " is a directory, not a file");
+        assertUserError(nnc("run", dir.toString(), "-i", "x=" + huge), "nnc run: cannot load " + dir + ": it is a directory, not an .nnc artifact");
+        assertUserError(nnc("inspect", "/dev/null"), "not a regular file (an .nnc artifact is a zip file)");
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------
 
     private static Outcome nnc(String... args) {
