@@ -125,6 +125,8 @@ public record Manifest(
         if (arenaBytes < 0 || weightsFileOffset < 0) {
             throw new IllegalArgumentException("arena bytes and weights file offset must not be negative");
         }
+        requireName("model", modelName);
+        for (TensorSpec p : params) requireName("parameter", p.name());    // inputs and outputs: checkPlacement
         checkPlacement("input", inputs, inputOffsets, maxBatch, arenaBytes);
         checkPlacement("output", outputs, outputOffsets, maxBatch, arenaBytes);
         Set<String> paramNames = new HashSet<>();
@@ -399,15 +401,29 @@ public record Manifest(
         for (int i = 0; i < specs.size(); i++) {
             TensorSpec spec = specs.get(i);
             long offset = offsets.get(i);
+            requireName(kind, spec.name());
             if (!names.add(spec.name())) {
                 throw new IllegalArgumentException(kind + " " + spec.name() + " is declared twice");
             }
-            if (offset < 0 || offset % spec.dtype().byteSize() != 0 || offset + spec.byteSize(maxBatch) > arenaBytes) {
+            if (offset < 0 || offset % spec.dtype().byteSize() != 0 || offset > arenaBytes - spec.byteSize(maxBatch)) {   // no overflow
                 throw new IllegalArgumentException(kind + " " + spec + " at arena offset " + offset + " (" + spec.byteSize(maxBatch)
                         + " bytes at batch " + maxBatch + ") is misaligned or does not fit the arena of " + arenaBytes + " bytes");
             }
         }
     }
+
+    /**
+     * Names from an artifact end up in file names ({@code nnc run} writes {@code <output>.npy}) and on terminals, so
+     * they are what the compiler writes: letters, digits, {@code _ . -}, not starting with {@code .} or {@code -}, no
+     * {@code ..}, at most 200 characters.
+     */
+    static void requireName(String kind, String name) {
+        if (!SAFE_NAME.matcher(name).matches() || name.contains("..")) {
+            throw new IllegalArgumentException(kind + " name " + Json.write(name).strip() + " is not a name nnc writes (letters, digits, _ . -; at most 200)");
+        }
+    }
+
+    private static final java.util.regex.Pattern SAFE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,199}");
 
     private static boolean isBinaryNameWithPackage(String name) {
         String[] parts = name.split("\\.", -1);

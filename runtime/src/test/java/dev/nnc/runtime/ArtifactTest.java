@@ -184,6 +184,25 @@ class ArtifactTest {
     }
 
     @Test
+    void refusesNamesThatWouldEscapeAFolderAndOffsetsThatOverflow() throws Exception {
+        Path artifact = writeArtifact(manifest(Manifest.FORMAT_VERSION), inferScaleAndShift());
+        Path traversal = dir.resolve("traversal.nnc");    // nnc run writes <output>.npy: this name would leave --out
+        rewrite(artifact, traversal, "manifest.json", json -> new String(json, StandardCharsets.UTF_8)
+                .replace("\"name\": \"y\"", "\"name\": \"../../y\"").getBytes(StandardCharsets.UTF_8));
+        assertRefused(traversal, "output name \"../../y\" is not a name nnc writes");
+
+        Path escape = dir.resolve("escape.nnc");
+        rewrite(artifact, escape, "manifest.json", json -> new String(json, StandardCharsets.UTF_8)
+                .replace("\"model_name\": \"Scale\"", "\"model_name\": \"\\u001b]0;owned\\u0007\"").getBytes(StandardCharsets.UTF_8));
+        assertRefused(escape, "model name \"\\u001b]0;owned\\u0007\" is not a name nnc writes");
+
+        Path overflow = dir.resolve("overflow.nnc");     // offset + size wraps around to a small number
+        rewrite(artifact, overflow, "manifest.json", json -> new String(json, StandardCharsets.UTF_8)
+                .replace("\"arena_offset\": " + IN_OFFSET, "\"arena_offset\": 9223372036854775804").getBytes(StandardCharsets.UTF_8));
+        assertRefused(overflow, "at arena offset 9223372036854775804");
+    }
+
+    @Test
     void refusesAnotherFormatVersion() throws Exception {
         Path artifact = writeArtifact(manifest(2), inferScaleAndShift());
         assertRefused(artifact, "artifact format version 2 is not supported: this runtime reads version 1; recompile the model with `nnc compile`");

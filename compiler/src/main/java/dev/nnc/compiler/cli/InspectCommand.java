@@ -56,8 +56,8 @@ final class InspectCommand implements Callable<Integer> {
                 out.println(Json.write(doc));
                 return Main.OK;
             }
-            out.printf(Locale.ROOT, "model     %s (from %s, nnc %s)%n", m.modelName(), m.sourceFile(), m.compilerVersion());
-            out.printf(Locale.ROOT, "flags     %s%n", m.flags());
+            out.printf(Locale.ROOT, "model     %s (from %s, nnc %s)%n", m.modelName(), printable(m.sourceFile()), printable(m.compilerVersion()));
+            out.printf(Locale.ROOT, "flags     %s%n", printable(m.flags().toString()));
             out.printf(Locale.ROOT, "batch     1..%d%n", m.maxBatch());
             out.printf(Locale.ROOT, "arena     %s per session%n", CompileCommand.bytes(m.arenaBytes()));
             out.printf(Locale.ROOT, "signed    %s%n", model.signer().map(s -> "by " + s.fingerprint() + " (verified)").orElse("no (checksums only)"));
@@ -76,6 +76,22 @@ final class InspectCommand implements Callable<Integer> {
         } catch (ArtifactException e) {
             throw new UserError("nnc inspect: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code text} from an artifact made safe for a terminal: control characters (ANSI and OSC escapes start with
+     * one) and invisible format characters (bidirectional overrides) as {@code \\uXXXX}.
+     */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT || c == '\\') {
+                out.append(c == '\\' ? "\\\\" : String.format(Locale.ROOT, "\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     private static List<Object> tensors(List<TensorSpec> specs) {

@@ -1,10 +1,8 @@
 package dev.nnc.compiler.train;
 
+import dev.nnc.runtime.AtomicFiles;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Objects;
 
 /**
@@ -14,12 +12,6 @@ import java.util.Objects;
  * @param weights the final weights file ({@code OUT})
  */
 public record OutputFiles(Path weights) {
-
-    /** Produces a file's bytes. */
-    @FunctionalInterface
-    public interface Content {
-        void writeTo(OutputStream out) throws IOException;
-    }
 
     public OutputFiles {
         Objects.requireNonNull(weights, "weights");
@@ -48,18 +40,9 @@ public record OutputFiles(Path weights) {
         return sibling(".samples.png");
     }
 
-    /** Writes {@code content} to a temporary file beside {@code target}, then renames it over {@code target} atomically. */
-    public static void writeAtomically(Path target, Content content) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path tmp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                content.writeTo(out);
-            }
-            Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    /** Writes {@code content} beside {@code target}, then renames it over {@code target} atomically ({@link AtomicFiles}). */
+    public static void writeAtomically(Path target, AtomicFiles.Content content) throws IOException {
+        AtomicFiles.write(target, content);
     }
 
     private Path sibling(String suffix) {

@@ -441,6 +441,12 @@ class CliTest {
         assertUserError(nnc("inspect", "/dev/null"), "not a regular file (an .nnc artifact is a zip file)");
     }
 
+    @Test
+    void inspectPrintsArtifactTextWithoutTerminalEscapes() {
+        assertEquals("a\\u001b]0;title\\u0007b\\u202ec\\\\d", InspectCommand.printable("a\u001b]0;title\u0007b\u202ec\\d"));
+        assertEquals("examples/mlp.nn", InspectCommand.printable("examples/mlp.nn"));
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------
 
     private static Outcome nnc(String... args) {
