@@ -52,6 +52,20 @@ final class ArtifactReader {
 
     /** Reads, checks and loads the artifact at {@code path} if {@code trust} accepts its signer; the caller owns the arena of the result. */
     static Loaded read(Path path, Trust trust) throws ArtifactException {
+        return read(path, trust, true);
+    }
+
+    /**
+     * Reads and checks the artifact at {@code path} as {@link #read(Path, Trust)} does — checksums, weights, every class
+     * through the verifier — but defines and initializes no class, so no code of the artifact runs (for {@code inspect}).
+     */
+    static NncModel.Inspection inspect(Path path, Trust trust) throws ArtifactException {
+        Loaded loaded = read(path, trust, false);
+        loaded.arena().close();
+        return new NncModel.Inspection(loaded.manifest(), java.util.Optional.ofNullable(loaded.openCl()), java.util.Optional.ofNullable(loaded.signer()));
+    }
+
+    private static Loaded read(Path path, Trust trust, boolean define) throws ArtifactException {
         if (Files.isDirectory(path)) {
             throw new ArtifactException("it is a directory, not an .nnc artifact");
         }
@@ -86,7 +100,7 @@ final class ArtifactReader {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment weights = runWeights(manifest, mapWeights(path, manifest, weightsEntry, arena), arena);
-            CompiledModel compiled = defineClasses(manifest, classes);
+            CompiledModel compiled = define ? defineClasses(manifest, classes) : verifyClasses(manifest, classes);
             return new Loaded(manifest, arena, weights, compiled, openCl, signer);
         } catch (ArtifactException | RuntimeException | Error e) {
             arena.close();
@@ -284,7 +298,8 @@ final class ArtifactReader {
     }
 
     /** Verifies every class, defines them all in a fresh loader, and instantiates the main class. */
-    private static CompiledModel defineClasses(Manifest manifest, Map<String, byte[]> classes) throws ArtifactException {
+    /** Checks the main class is there and every class passes the verifier; returns null (nothing is defined). */
+    private static CompiledModel verifyClasses(Manifest manifest, Map<String, byte[]> classes) throws ArtifactException {
         if (!classes.containsKey(manifest.mainClass())) {
             throw new ArtifactException("the main class " + manifest.mainClass() + " is not in the artifact; " + ArtifactException.RECOMPILE);
         }
@@ -292,6 +307,11 @@ final class ArtifactReader {
         for (Map.Entry<String, byte[]> cls : classes.entrySet()) {
             verifier.verify(cls.getKey(), cls.getValue());
         }
+        return null;
+    }
+
+    private static CompiledModel defineClasses(Manifest manifest, Map<String, byte[]> classes) throws ArtifactException {
+        verifyClasses(manifest, classes);
         ArtifactClassLoader loader = new ArtifactClassLoader(manifest.modelName(), classes, NncModel.class.getClassLoader());
         String current = manifest.mainClass();
         try {

@@ -91,6 +91,22 @@ public final class NncModel implements AutoCloseable {
         }
     }
 
+    /**
+     * What an artifact holds, checked as {@link #load(Path, Trust)} checks it (zip, checksums, weights, signature, every
+     * class through the verifier), without defining or initializing any of its classes: no code from the artifact
+     * runs, so a hostile static initializer cannot hang or act. For tools such as {@code nnc inspect}.
+     */
+    public record Inspection(Manifest manifest, Optional<OpenClSchedule> openCl, Optional<ArtifactSignature.Signer> signer) {}
+
+    /** {@link Inspection} of the artifact at {@code path}, if {@code trust} accepts its signer. */
+    public static Inspection inspect(Path path, Trust trust) throws ArtifactException {
+        try {
+            return ArtifactReader.inspect(path, trust);
+        } catch (ArtifactException e) {
+            throw new ArtifactException("cannot load " + path + ": " + e.getMessage(), e.getCause());
+        }
+    }
+
     /** Who signed the artifact, its signature verified at load; empty for an unsigned artifact. */
     public Optional<ArtifactSignature.Signer> signer() {
         return Optional.ofNullable(signer);

@@ -12,6 +12,7 @@ import static java.lang.constant.ConstantDescs.MTD_void;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -200,6 +201,28 @@ class ArtifactTest {
         rewrite(artifact, overflow, "manifest.json", json -> new String(json, StandardCharsets.UTF_8)
                 .replace("\"arena_offset\": " + IN_OFFSET, "\"arena_offset\": 9223372036854775804").getBytes(StandardCharsets.UTF_8));
         assertRefused(overflow, "at arena offset 9223372036854775804");
+    }
+
+    @Test
+    void inspectingRunsNoCodeOfTheArtifact() throws Exception {
+        byte[] hanging = ClassFile.of().build(ClassDesc.of(MAIN), cls -> cls     // a static initializer that never returns
+                .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
+                .withSuperclass(CD_Object)
+                .withInterfaceSymbols(ClassDesc.of(CompiledModel.class.getName()))
+                .withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> {
+                    Label forever = code.newLabel();
+                    code.labelBinding(forever).goto_(forever);
+                })
+                .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
+                        code -> code.aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_())
+                .withMethodBody("infer", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_SEGMENT, CD_int), ClassFile.ACC_PUBLIC, inferScaleAndShift()));
+        Path out = dir.resolve("hangs.nnc");
+        List<MemorySegment> data = List.of(MemorySegment.ofArray(new float[] {W}), MemorySegment.ofArray(B.clone()));
+        ArtifactWriter.write(out, manifest(Manifest.FORMAT_VERSION), Map.of(MAIN, hanging), params(), data, "y = x * w + b\n");
+
+        NncModel.Inspection inspection = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> NncModel.inspect(out, Trust.ANY));
+        assertEquals("Scale", inspection.manifest().modelName());
+        assertTrue(inspection.signer().isEmpty());
     }
 
     @Test
