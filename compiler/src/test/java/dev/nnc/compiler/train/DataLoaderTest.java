@@ -97,6 +97,30 @@ class DataLoaderTest {
     }
 
     @Test
+    void csvIsParsedAsCsvAndEveryBadCellIsNamed() throws Exception {
+        Path quoted = dir.resolve("q.csv");    // a byte-order mark, quoted header and fields, CRLF, a trailing blank line
+        Files.writeString(quoted, "\uFEFF\"label\",\"a, the first\",b,c,d\r\n1,\"0.5\",0.25,0,1\r\n2,1,1,1,1\r\n\r\n");
+        Dataset data = DataLoader.load(quoted, LAYOUT, DataLoader.Part.TRAIN);
+        assertEquals(2, data.size());
+        assertArrayEquals(new float[] {0.5f, 0.25f, 0, 1, 1, 1, 1, 1}, data.column("x").floats());
+
+        assertCsvRefused("typo.csv", "0,1,2,3,4\n1,1,2,3,4\n2,1,x2,3,4\n", "typo.csv:3:3: 'x2' is not a number");
+        assertCsvRefused("nan.csv", "nan,1,2,3,4\n", "nan.csv:1:1: 'nan' is not a number (NaN and infinities are refused");
+        assertCsvRefused("inf.csv", "0,1,2,3,Infinity\n", "inf.csv:1:5: 'Infinity' is not a number (NaN and infinities are refused");
+        assertCsvRefused("huge.csv", "0,1,2,3,1e39\n", "huge.csv:1:5: 1e39 is beyond the float range");
+        assertCsvRefused("second.csv", "label,a,b,c,d\nlabel,a,b,c,d\n0,1,2,3,4\n", "second.csv:2:1: 'label' is not a number");
+        assertCsvRefused("ragged.csv", "0,1,2,3,4\n1,1,2\n", "ragged.csv:2: the row has 3 columns, the first data row has 5");
+        assertCsvRefused("quote.csv", "0,1,2,3,4\n1,\"1,2,3,4\n", "quote.csv: not valid CSV");
+    }
+
+    private void assertCsvRefused(String name, String text, String message) throws Exception {
+        Path csv = dir.resolve(name);
+        Files.writeString(csv, text);
+        DataException e = assertThrows(DataException.class, () -> DataLoader.load(csv, LAYOUT, DataLoader.Part.TRAIN));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
     void labelOutOfRangeNamesFileRowAndValue() throws Exception {
         Path csv = dir.resolve("bad.csv");
         Files.writeString(csv, "0,1,2,3,4\n7,1,2,3,4\n");
@@ -142,7 +166,7 @@ class DataLoaderTest {
         assertMessage(folder, "x.npy", "truncated");
         Path ragged = dir.resolve("ragged.csv");
         Files.writeString(ragged, "0,1,2,3,4\n1,2,3\n");
-        assertMessage(ragged, "ragged.csv", "row 2");
+        assertMessage(ragged, "ragged.csv:2:", "the row has 3 columns");
     }
 
     private static void assertMessage(Path path, String file, String words) {
