@@ -172,7 +172,17 @@ public final class DataLoader {
         }
     }
 
-    private static float[] floats(RawArray raw) {
+    /** The values as floats (uint8 scaled to [0, 1]); a NaN or infinity is refused, naming its example, since it would poison training. */
+    private static float[] floats(RawArray raw) throws DataException {
+        if (raw instanceof RawArray.Floats f) {
+            int row = Math.max(1, Column.exampleElements(raw.exampleShape()));
+            for (int i = 0; i < f.data().length; i++) {
+                if (!Float.isFinite(f.data()[i])) {
+                    throw new DataException(raw.origin() + ": example " + i / row + ", element " + i % row + " is " + f.data()[i]
+                            + "; NaN and infinities are refused (fix or drop those examples)");
+                }
+            }
+        }
         return switch (raw) {
             case RawArray.UnsignedBytes b -> {
                 float[] out = new float[b.data().length];

@@ -113,6 +113,16 @@ class DataLoaderTest {
         assertCsvRefused("quote.csv", "0,1,2,3,4\n1,\"1,2,3,4\n", "quote.csv: not valid CSV");
     }
 
+    @Test
+    void aNaNOrInfinityInTheDataIsRefusedWithItsExample() throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("nan"));
+        java.nio.ByteBuffer x = java.nio.ByteBuffer.allocate(12 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 12; i++) x.putFloat(i == 6 ? Float.NaN : i);
+        Files.write(folder.resolve("x.npy"), npy("<f4", "(3, 2, 2)", x.array()));
+        Files.write(folder.resolve("y.npy"), npy("<i8", "(3,)", longBytes(LABELS)));
+        assertMessage(folder, "x.npy", "example 1, element 2 is NaN; NaN and infinities are refused");
+    }
+
     private void assertCsvRefused(String name, String text, String message) throws Exception {
         Path csv = dir.resolve(name);
         Files.writeString(csv, text);
