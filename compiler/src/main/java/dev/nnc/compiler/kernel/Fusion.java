@@ -24,6 +24,10 @@ import java.util.Set;
  * </ol>
  * Views are already index arithmetic (lowering folds them into load strides). Expensive work (library calls,
  * reductions) is never duplicated.
+ *
+ * <p>The pass keeps an index of which kernel positions read and write each buffer (a fused-away kernel leaves an empty
+ * position), so finding a producer's readers or a conflicting write in between is a lookup, not a scan, and its cost
+ * grows linearly with the program: a 100,000-op chain takes 8 steps per op ({@code FusionScalingTest}).
  */
 public final class Fusion {
 
@@ -38,16 +42,38 @@ public final class Fusion {
     static final int MAX_FUSED_SIZE = 120;
 
     private final KernelProgram program;
+    /** The kernels by position; a fused-away kernel leaves null, so positions never shift and the index stays valid. */
     private final List<Kernel> kernels;
+    /** The positions still holding a kernel. */
+    private final java.util.TreeSet<Integer> alive = new java.util.TreeSet<>();
+    /** For each buffer, the positions of the kernels that read it, and of those that write it (scratch included). */
+    private final Map<Buffer, java.util.TreeSet<Integer>> readers = new java.util.HashMap<>();
+    private final Map<Buffer, java.util.TreeSet<Integer>> writers = new java.util.HashMap<>();
+    /** {@link Kernel#reads()} and {@link Kernel#writes()} walk the expression; each kernel's are computed once. */
+    private final Map<Kernel, Set<Buffer>> readCache = new java.util.IdentityHashMap<>();
+    private final Map<Kernel, Set<Buffer>> writeCache = new java.util.IdentityHashMap<>();
     private final Map<Buffer, Buffer> renamed = new LinkedHashMap<>();
+    /** Steps taken (rule attempts, index updates, index entries visited): what {@link #work} reports to the scaling test. */
+    private long work;
 
     private Fusion(KernelProgram program) {
         this.program = program;
-        this.kernels = new ArrayList<>(program.kernels());
+        this.kernels = new ArrayList<>();
+        for (Kernel k : program.kernels()) {
+            kernels.add(null);
+            put(kernels.size() - 1, k);
+        }
     }
 
     public static KernelProgram fuse(KernelProgram program) {
         return new Fusion(program).run();
+    }
+
+    /** The steps fusing {@code program} takes, a machine-independent measure of the pass's cost (for tests). */
+    static long work(KernelProgram program) {
+        Fusion fusion = new Fusion(program);
+        fusion.run();
+        return fusion.work;
     }
 
     private KernelProgram run() {
@@ -55,61 +81,61 @@ public final class Fusion {
         while (changed) {
             changed = false;
             // one sweep: after an inline at i, the kernel before i may now inline into the merged one, so step back one
-            for (int i = 0; i < kernels.size(); ) {
+            for (Integer i = first(); i != null; ) {
                 if (inline(i)) {
                     changed = true;
-                    i = Math.max(0, i - 1);
+                    Integer before = alive.lower(i);
+                    i = before != null ? before : first();
                 } else {
-                    i++;
+                    i = alive.higher(i);
                 }
             }
-            for (int i = 0; i < kernels.size() && !changed; i++) changed = epilogue(i);
+            for (Integer i = first(); i != null && !changed; i = alive.higher(i)) changed = epilogue(i);
         }
+        List<Kernel> fused = new ArrayList<>();
+        for (int i : alive) fused.add(kernels.get(i));
         Map<String, Operand> outputs = new LinkedHashMap<>();
         program.outputs().forEach((name, o) -> outputs.put(name, rename(o)));
         Set<Buffer> used = new HashSet<>();
-        for (Kernel k : kernels) {
-            used.addAll(k.reads());
-            used.addAll(k.writes());
+        for (Kernel k : fused) {
+            used.addAll(reads(k));
+            used.addAll(writes(k));
         }
         program.inputs().values().forEach(o -> used.add(o.buffer()));
         outputs.values().forEach(o -> used.add(o.buffer()));
         used.addAll(program.params().values());
         List<Buffer> buffers = program.buffers().stream().filter(used::contains).toList();
-        return new KernelProgram(program.name(), program.maxBatch(), buffers, kernels, program.inputs(), outputs, program.params());
+        return new KernelProgram(program.name(), program.maxBatch(), buffers, fused, program.inputs(), outputs, program.params());
     }
 
     // ---- rule 1: inline a loop into its readers ----------------------------------------------------
 
     private boolean inline(int p) {
+        work++;
         if (!(kernels.get(p) instanceof Kernel.Loop producer) || LoopExprs.reduction(producer.value()) != null) return false;
         Buffer target = producer.out().buffer();
         if (producer.out().offset() != 0 || !contiguous(producer) || target.memory() != Buffer.Memory.ARENA) return false;
         if (isInterface(target) || producer.dims().isEmpty()) return false;
-        List<Integer> readers = new ArrayList<>();
-        for (int c = p + 1; c < kernels.size(); c++) {
-            Kernel k = kernels.get(c);
-            if (k.reads().contains(target)) {
-                if (!(k instanceof Kernel.Loop)) return false;           // a library call needs it in memory
-                readers.add(c);
-            }
-            if (k.writes().contains(target)) break;         // a later writer starts a new value
+        // the readers up to and including the next kernel that writes the buffer again (a later writer starts a new value)
+        Integer nextWriter = positions(writers, target).higher(p);
+        List<Integer> readerPositions = new ArrayList<>(positions(readers, target).subSet(p, false, nextWriter == null ? Integer.MAX_VALUE : nextWriter, true));
+        work += readerPositions.size();
+        for (int c : readerPositions) {
+            if (!(kernels.get(c) instanceof Kernel.Loop)) return false;           // a library call needs it in memory
         }
-        if (readers.isEmpty() || (readers.size() > 1 && ops(producer.value()) > CHEAP_OPS)) return false;
-        Set<Buffer> producerReads = producer.reads();
+        if (readerPositions.isEmpty() || (readerPositions.size() > 1 && ops(producer.value()) > CHEAP_OPS)) return false;
+        Set<Buffer> producerReads = reads(producer);
         List<Kernel.Loop> fused = new ArrayList<>();
-        for (int c : readers) {
+        for (int c : readerPositions) {
             Kernel.Loop consumer = (Kernel.Loop) kernels.get(c);
-            for (int between = p + 1; between < c; between++) {
-                if (!disjoint(kernels.get(between).writes(), producerReads)) return false;
-            }
+            if (writtenBetween(producerReads, p, c)) return false;
             if (size(consumer.value()) + size(producer.value()) > MAX_FUSED_SIZE && size(consumer.value()) > 1) return false;
             LoopExpr value = substitute(consumer.value(), producer, consumer.dims(), null);
             if (value == null || !safeInPlace(consumer, value, producerReads) || size(value) > MAX_FUSED_SIZE) return false;
             fused.add(new Kernel.Loop(concat(producer.computes(), consumer.computes()), consumer.dims(), consumer.out(), consumer.outStrides(), value));
         }
-        for (int i = 0; i < readers.size(); i++) kernels.set(readers.get(i), fused.get(i));
-        kernels.remove(p);
+        for (int i = 0; i < readerPositions.size(); i++) put(readerPositions.get(i), fused.get(i));
+        remove(p);
         return true;
     }
 
@@ -195,6 +221,7 @@ public final class Fusion {
     // ---- rule 2: elementwise consumers as GEMM / convolution epilogues -------------------------------
 
     private boolean epilogue(int p) {
+        work++;
         if (!(kernels.get(p) instanceof Kernel.Call k) || k.epilogue() != null) return false;
         LibraryCall.EpilogueTarget target = k.call().epilogueTarget();
         if (target == null) return false;
@@ -202,14 +229,10 @@ public final class Fusion {
         List<Dim> dims = target.dims();
         Buffer buffer = result.buffer();
         if (result.offset() != 0 || isInterface(buffer)) return false;
-        int reader = -1;
-        for (int c = p + 1; c < kernels.size(); c++) {
-            if (kernels.get(c).reads().contains(buffer)) {
-                if (reader >= 0) return false;
-                reader = c;
-            }
-        }
-        if (reader < 0 || !(kernels.get(reader) instanceof Kernel.Loop consumer) || LoopExprs.reduction(consumer.value()) != null) return false;
+        Set<Integer> later = positions(readers, buffer).tailSet(p, false);
+        if (later.size() != 1) return false;
+        int reader = later.iterator().next();
+        if (!(kernels.get(reader) instanceof Kernel.Loop consumer) || LoopExprs.reduction(consumer.value()) != null) return false;
         long[] strides = contiguousStrides(dims);
         Buffer out = consumer.out().buffer();
         if (!consumer.dims().equals(dims) || !Arrays.equals(consumer.outStrides(), strides) || consumer.out().offset() != 0
@@ -217,25 +240,76 @@ public final class Fusion {
                 || !readsOnlyAt(consumer.value(), buffer, 0, strides)) {
             return false;
         }
-        for (int between = p + 1; between < reader; between++) {
-            Set<Buffer> touched = new HashSet<>(kernels.get(between).writes());
-            touched.addAll(kernels.get(between).reads());
-            if (touched.contains(out) || !disjoint(kernels.get(between).writes(), consumer.reads())) return false;
+        if (!positions(readers, out).subSet(p, false, reader, false).isEmpty() || writtenBetween(Set.of(out), p, reader)
+                || writtenBetween(reads(consumer), p, reader)) {
+            return false;
         }
         Kernel.Loop inPlace = new Kernel.Loop(consumer.computes(), dims, result, strides, consumer.value());
         List<String> computes = concat(k.computes(), consumer.computes());
-        kernels.set(p, k.withEpilogue(computes, inPlace));
-        kernels.remove(reader);
+        put(p, k.withEpilogue(computes, inPlace));
+        remove(reader);
         renameEverywhere(out, buffer);
         return true;
     }
 
-    /** From now on the consumer's buffer is the library call's result buffer. */
+    /** From now on the consumer's buffer is the library call's result buffer, in every kernel that uses it. */
     private void renameEverywhere(Buffer from, Buffer to) {
         renamed.put(from, to);
-        for (int i = 0; i < kernels.size(); i++) {
-            kernels.set(i, kernels.get(i).withOperands(o -> o.buffer().equals(from) ? new Operand(to, o.offset()) : o));
-        }
+        Set<Integer> users = new java.util.TreeSet<>(positions(readers, from));
+        users.addAll(positions(writers, from));
+        work += users.size();
+        for (int i : users) put(i, kernels.get(i).withOperands(o -> o.buffer().equals(from) ? new Operand(to, o.offset()) : o));
+    }
+
+    // ---- the index ---------------------------------------------------------------------------------
+
+    /** Puts {@code kernel} at position {@code i}, replacing (and unindexing) what was there. */
+    private void put(int i, Kernel kernel) {
+        work++;
+        if (kernels.get(i) != null) unindex(i);
+        kernels.set(i, kernel);
+        alive.add(i);
+        for (Buffer b : reads(kernel)) readers.computeIfAbsent(b, x -> new java.util.TreeSet<>()).add(i);
+        for (Buffer b : writes(kernel)) writers.computeIfAbsent(b, x -> new java.util.TreeSet<>()).add(i);
+    }
+
+    private void remove(int i) {
+        unindex(i);
+        kernels.set(i, null);
+        alive.remove(i);
+    }
+
+    private void unindex(int i) {
+        Kernel old = kernels.get(i);
+        for (Buffer b : reads(old)) positions(readers, b).remove(i);
+        for (Buffer b : writes(old)) positions(writers, b).remove(i);
+        readCache.remove(old);
+        writeCache.remove(old);
+    }
+
+    /** Whether a kernel strictly between positions {@code from} and {@code to} writes one of {@code buffers}. */
+    private boolean writtenBetween(Set<Buffer> buffers, int from, int to) {
+        work += buffers.size();
+        for (Buffer b : buffers) if (!positions(writers, b).subSet(from, false, to, false).isEmpty()) return true;
+        return false;
+    }
+
+    private static java.util.TreeSet<Integer> positions(Map<Buffer, java.util.TreeSet<Integer>> index, Buffer b) {
+        return index.getOrDefault(b, EMPTY);
+    }
+
+    private static final java.util.TreeSet<Integer> EMPTY = new java.util.TreeSet<>();
+
+    private Integer first() {
+        return alive.isEmpty() ? null : alive.first();
+    }
+
+    private Set<Buffer> reads(Kernel k) {
+        return readCache.computeIfAbsent(k, Kernel::reads);
+    }
+
+    private Set<Buffer> writes(Kernel k) {
+        return writeCache.computeIfAbsent(k, Kernel::writes);
     }
 
     private Operand rename(Operand o) {
@@ -292,11 +366,6 @@ public final class Fusion {
             case LoopExpr.Const c -> 0;
             case LoopExpr.DimValue d -> 0;
         };
-    }
-
-    private static boolean disjoint(Set<Buffer> a, Set<Buffer> b) {
-        for (Buffer x : a) if (b.contains(x)) return false;
-        return true;
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
