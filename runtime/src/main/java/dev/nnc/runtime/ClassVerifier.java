@@ -151,8 +151,35 @@ public final class ClassVerifier {
             if (method.flags().has(AccessFlag.NATIVE)) {
                 throw refuse(display, "declares native method " + name + ", which generated code may not have");
             }
+            if (name.equals("finalize") && method.methodType().stringValue().equals("()V")) {
+                throw refuse(display, "declares a finalizer, which would run its code on the JVM's finalizer thread after use");
+            }
+            if (name.equals("<clinit>")) checkStaticInitializer(display, method);
             for (String type : descriptorTypes(method.methodType().stringValue())) {
                 checkType(display, type, "method " + name);
+            }
+        }
+    }
+
+    /**
+     * A static initializer runs when the class is defined, before anything can be checked at run time, so it may only
+     * have the shape the emitter gives it: straight-line code (no branch, so no loop) that stores constants and the
+     * results of static getters into the class's own static fields, then returns.
+     */
+    private static void checkStaticInitializer(String display, MethodModel method) throws ArtifactException {
+        var code = method.code().orElse(null);
+        if (code == null) return;
+        for (var element : code) {
+            switch (element) {
+                case java.lang.classfile.instruction.FieldInstruction f
+                        when f.opcode() == java.lang.classfile.Opcode.GETSTATIC || f.opcode() == java.lang.classfile.Opcode.PUTSTATIC -> { }
+                case java.lang.classfile.instruction.InvokeInstruction i
+                        when i.opcode() == java.lang.classfile.Opcode.INVOKESTATIC && i.typeSymbol().parameterCount() == 0 -> { }
+                case java.lang.classfile.instruction.ConstantInstruction c -> { }
+                case java.lang.classfile.instruction.ReturnInstruction r -> { }
+                case java.lang.classfile.Instruction other -> throw refuse(display, "has a static initializer with " + other.opcode().name().toLowerCase(java.util.Locale.ROOT)
+                        + ", but generated ones only store constants and static getters' results (no branches, no loops)");
+                default -> { }    // labels, line numbers, stack maps
             }
         }
     }

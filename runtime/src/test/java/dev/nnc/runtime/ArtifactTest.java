@@ -204,25 +204,43 @@ class ArtifactTest {
     }
 
     @Test
-    void inspectingRunsNoCodeOfTheArtifact() throws Exception {
-        byte[] hanging = ClassFile.of().build(ClassDesc.of(MAIN), cls -> cls     // a static initializer that never returns
-                .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
-                .withSuperclass(CD_Object)
-                .withInterfaceSymbols(ClassDesc.of(CompiledModel.class.getName()))
-                .withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> {
-                    Label forever = code.newLabel();
-                    code.labelBinding(forever).goto_(forever);
-                })
-                .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
-                        code -> code.aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_())
-                .withMethodBody("infer", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_SEGMENT, CD_int), ClassFile.ACC_PUBLIC, inferScaleAndShift()));
-        Path out = dir.resolve("hangs.nnc");
-        List<MemorySegment> data = List.of(MemorySegment.ofArray(new float[] {W}), MemorySegment.ofArray(B.clone()));
-        ArtifactWriter.write(out, manifest(Manifest.FORMAT_VERSION), Map.of(MAIN, hanging), params(), data, "y = x * w + b\n");
+    void aStaticInitializerThatLoopsOrAFinalizerIsRefusedWithoutRunningIt() throws Exception {
+        Path loops = hostile("loops.nnc", cls -> cls.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> {
+            Label forever = code.newLabel();
+            code.labelBinding(forever).goto_(forever);
+        }));
+        for (org.junit.jupiter.api.function.Executable load : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> NncModel.inspect(loops, Trust.ANY), () -> NncModel.load(loops).close())) {
+            ArtifactException e = assertThrows(ArtifactException.class, () -> assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), load));
+            assertTrue(e.getMessage().contains("has a static initializer with goto"), e.getMessage());
+        }
+        Path finalizer = hostile("finalizer.nnc", cls -> cls.withMethodBody("finalize", MTD_void, ClassFile.ACC_PROTECTED, code -> code.return_()));
+        assertRefused(finalizer, "declares a finalizer");
+    }
 
-        NncModel.Inspection inspection = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> NncModel.inspect(out, Trust.ANY));
+    @Test
+    void inspectingRunsNoCodeOfTheArtifact() throws Exception {
+        Path artifact = writeArtifact(manifest(Manifest.FORMAT_VERSION), inferScaleAndShift());
+        NncModel.Inspection inspection = NncModel.inspect(artifact, Trust.ANY);
         assertEquals("Scale", inspection.manifest().modelName());
-        assertTrue(inspection.signer().isEmpty());
+        assertTrue(inspection.signer().isEmpty() && inspection.openCl().isEmpty());
+    }
+
+    /** The scale-and-shift artifact with {@code extra} added to its class. */
+    private Path hostile(String name, Consumer<java.lang.classfile.ClassBuilder> extra) throws IOException {
+        byte[] bytes = ClassFile.of().build(ClassDesc.of(MAIN), cls -> {
+            cls.withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
+                    .withSuperclass(CD_Object)
+                    .withInterfaceSymbols(ClassDesc.of(CompiledModel.class.getName()))
+                    .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
+                            code -> code.aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_())
+                    .withMethodBody("infer", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_SEGMENT, CD_int), ClassFile.ACC_PUBLIC, inferScaleAndShift());
+            extra.accept(cls);
+        });
+        Path out = dir.resolve(name);
+        List<MemorySegment> data = List.of(MemorySegment.ofArray(new float[] {W}), MemorySegment.ofArray(B.clone()));
+        ArtifactWriter.write(out, manifest(Manifest.FORMAT_VERSION), Map.of(MAIN, bytes), params(), data, "y = x * w + b\n");
+        return out;
     }
 
     @Test
