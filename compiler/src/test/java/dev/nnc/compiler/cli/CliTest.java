@@ -58,7 +58,8 @@ class CliTest {
     Path dir;
 
     /** What one CLI invocation returned and printed. */
-    private record Outcome(int code, String out, String err) {}
+    /** What one run of the command line printed, and its exit code (shared with the other CLI tests). */
+    record Outcome(int code, String out, String err) {}
 
     @BeforeAll
     static void compileTheMlpExample() throws IOException {
@@ -449,7 +450,8 @@ class CliTest {
 
     // ---- helpers ----------------------------------------------------------------------------------------
 
-    private static Outcome nnc(String... args) {
+    /** Runs {@code nnc args…} in this JVM through {@link Main#execute}. */
+    static Outcome nnc(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nnc.compiler.OpenClDevices;
 import dev.nnc.runtime.Safetensors;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +41,7 @@ class DeviceCommandsTest {
                 {"bench", source.toString(), "--device", "cpu,gpu"},
                 {"train", source.toString(), "--data", dir.resolve("none.csv").toString(), "-o", dir.resolve("w.safetensors").toString(), "--device", "cuda"},
                 {"run", dir.resolve("tiny.nnc").toString(), "-i", "x=x.npy", "--device", "opencl:x"}}) {
-            Outcome o = nnc(args);
+            CliTest.Outcome o = CliTest.nnc(args);
             assertEquals(Main.USER_ERROR, o.code(), o.err());
             assertTrue(o.err().contains("is not cpu, opencl or opencl:N (`nnc devices` lists N)"), o.err());
         }
@@ -64,7 +62,7 @@ class DeviceCommandsTest {
         Path data = Files.writeString(dir.resolve("data.csv"), csv);
         Path weights = dir.resolve("tiny.safetensors");
 
-        Outcome o = nnc("train", source.toString(), "--data", data.toString(), "-o", weights.toString(), "--device", "opencl:0");
+        CliTest.Outcome o = CliTest.nnc("train", source.toString(), "--data", data.toString(), "-o", weights.toString(), "--device", "opencl:0");
 
         assertEquals(Main.OK, o.code(), o.err());
         assertTrue(o.out().startsWith("training on OpenCL device "), o.out());
@@ -79,20 +77,11 @@ class DeviceCommandsTest {
         OpenClDevices.assumeOne();
         Path source = Files.writeString(dir.resolve("tiny.nn"), TINY);
 
-        Outcome o = nnc("bench", source.toString(), "--device", "cpu,opencl", "--iterations", "3", "--batch", "1,8");
+        CliTest.Outcome o = CliTest.nnc("bench", source.toString(), "--device", "cpu,opencl", "--iterations", "3", "--batch", "1,8");
 
         assertEquals(Main.OK, o.code(), o.err());
         for (String row : new String[] {"cpu -O0", "cpu -O2", "opencl -O0", "opencl -O2", "cpu speedup", "opencl speedup", "cpu / opencl"}) {
             assertTrue(o.out().lines().anyMatch(l -> l.startsWith(row + " ")), "a row `" + row + "` in:\n" + o.out());
         }
-    }
-
-    private record Outcome(int code, String out, String err) {}
-
-    private static Outcome nnc(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Outcome(code, out.toString(), err.toString());
     }
 }

@@ -10,8 +10,6 @@ import dev.nnc.runtime.ArtifactSignature;
 import dev.nnc.runtime.NncModel;
 import dev.nnc.runtime.Trust;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,13 +45,13 @@ class SigningTest {
     @BeforeAll
     static void compileSignedAndUnsigned() throws Exception {
         Path mlp = Path.of("..", "examples", "mlp.nn");
-        assertEquals(Main.OK, nnc("keygen", "-o", dir.resolve("me.key").toString()).code());
-        assertEquals(Main.OK, nnc("keygen", "-o", dir.resolve("them.key").toString()).code());
+        assertEquals(Main.OK, CliTest.nnc("keygen", "-o", dir.resolve("me.key").toString()).code());
+        assertEquals(Main.OK, CliTest.nnc("keygen", "-o", dir.resolve("them.key").toString()).code());
         signed = dir.resolve("signed.nnc");
         unsigned = dir.resolve("unsigned.nnc");
-        Outcome compile = nnc("compile", mlp.toString(), "-o", signed.toString(), "--sign", dir.resolve("me.key").toString());
+        CliTest.Outcome compile = CliTest.nnc("compile", mlp.toString(), "-o", signed.toString(), "--sign", dir.resolve("me.key").toString());
         assertEquals(Main.OK, compile.code(), compile.err());
-        assertEquals(Main.OK, nnc("compile", mlp.toString(), "-o", unsigned.toString()).code());
+        assertEquals(Main.OK, CliTest.nnc("compile", mlp.toString(), "-o", unsigned.toString()).code());
         mine = ArtifactSignature.readPublicKey(dir.resolve("me.key.pub"));
         theirs = ArtifactSignature.readPublicKey(dir.resolve("them.key.pub"));
     }
@@ -129,21 +127,21 @@ class SigningTest {
 
     @Test
     void theCommandLineSignsShowsAndChecksSigners() {
-        Outcome shown = nnc("inspect", signed.toString(), "--trust", dir.resolve("me.key.pub").toString());
+        CliTest.Outcome shown = CliTest.nnc("inspect", signed.toString(), "--trust", dir.resolve("me.key.pub").toString());
         assertEquals(Main.OK, shown.code(), shown.err());
         assertTrue(shown.out().contains("signed    by " + ArtifactSignature.fingerprint(mine) + " (verified)"), shown.out());
-        Outcome plain = nnc("inspect", unsigned.toString());
+        CliTest.Outcome plain = CliTest.nnc("inspect", unsigned.toString());
         assertTrue(plain.out().contains("signed    no (checksums only)"), plain.out() + plain.err());
 
-        Outcome wrongKey = nnc("run", signed.toString(), "-i", "x=x.npy", "--trust", dir.resolve("them.key.pub").toString());
+        CliTest.Outcome wrongKey = CliTest.nnc("run", signed.toString(), "-i", "x=x.npy", "--trust", dir.resolve("them.key.pub").toString());
         assertEquals(Main.USER_ERROR, wrongKey.code());
         assertTrue(wrongKey.err().contains("not by a trusted key"), wrongKey.err());
 
-        Outcome again = nnc("keygen", "-o", dir.resolve("me.key").toString());
+        CliTest.Outcome again = CliTest.nnc("keygen", "-o", dir.resolve("me.key").toString());
         assertEquals(Main.USER_ERROR, again.code());
         assertTrue(again.err().contains("exists; a new key would orphan what it signed (--force replaces it)"), again.err());
 
-        Outcome noKey = nnc("compile", Path.of("..", "examples", "mlp.nn").toString(), "-o", dir.resolve("x.nnc").toString(), "--sign", dir.resolve("none.key").toString());
+        CliTest.Outcome noKey = CliTest.nnc("compile", Path.of("..", "examples", "mlp.nn").toString(), "-o", dir.resolve("x.nnc").toString(), "--sign", dir.resolve("none.key").toString());
         assertEquals(Main.USER_ERROR, noKey.code());
         assertTrue(noKey.err().startsWith("nnc compile: --sign cannot read key file "), noKey.err());
         assertFalse(Files.exists(dir.resolve("x.nnc")));
@@ -152,7 +150,7 @@ class SigningTest {
     private static Path signedBy(String who) throws Exception {
         Path out = dir.resolve("by-" + who + ".nnc");
         if (!Files.exists(out)) {
-            Outcome o = nnc("compile", Path.of("..", "examples", "mlp.nn").toString(), "-o", out.toString(), "--sign", dir.resolve(who + ".key").toString());
+            CliTest.Outcome o = CliTest.nnc("compile", Path.of("..", "examples", "mlp.nn").toString(), "-o", out.toString(), "--sign", dir.resolve(who + ".key").toString());
             assertEquals(Main.OK, o.code(), o.err());
         }
         return out;
@@ -203,14 +201,5 @@ class SigningTest {
 
     private static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private record Outcome(int code, String out, String err) {}
-
-    private static Outcome nnc(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Outcome(code, out.toString(), err.toString());
     }
 }
