@@ -307,6 +307,22 @@ final class ArtifactReader {
         for (Map.Entry<String, byte[]> cls : classes.entrySet()) {
             verifier.verify(cls.getKey(), cls.getValue());
         }
+        String compiled = compiledLayout(classes.get(manifest.mainClass()));
+        if (!manifest.layoutKey().equals(compiled)) {
+            throw new ArtifactException("manifest.json's layout (" + manifest.layoutKey() + ") is not the one the generated code was compiled for ("
+                    + (compiled == null ? "none stated" : compiled) + "): the manifest was edited; " + ArtifactException.RECOMPILE);
+        }
+        return null;
+    }
+
+    /** The main class's {@link Manifest#LAYOUT_FIELD} constant, read from the class file (nothing is defined), or null. */
+    private static String compiledLayout(byte[] mainClass) {
+        for (var field : java.lang.classfile.ClassFile.of().parse(mainClass).fields()) {
+            if (!field.fieldName().equalsString(Manifest.LAYOUT_FIELD)) continue;
+            return field.findAttribute(java.lang.classfile.Attributes.constantValue())
+                    .map(a -> a.constant() instanceof java.lang.classfile.constantpool.StringEntry text ? text.stringValue() : null)
+                    .orElse(null);
+        }
         return null;
     }
 

@@ -142,6 +142,7 @@ public final class ClassVerifier {
             }
         }
         for (FieldModel field : model.fields()) {
+            if (isLayoutConstant(field)) continue;     // the one String the emitter writes: data for the loader, no code touches it
             for (String type : descriptorTypes(field.fieldType().stringValue())) {
                 checkType(display, type, "field " + field.fieldName().stringValue());
             }
@@ -159,6 +160,13 @@ public final class ClassVerifier {
                 checkType(display, type, "method " + name);
             }
         }
+    }
+
+    /** {@code public static final String NNC_LAYOUT = "…"}, a ConstantValue the loader reads from the class file. */
+    private static boolean isLayoutConstant(FieldModel field) {
+        return field.fieldName().equalsString(Manifest.LAYOUT_FIELD) && field.fieldType().equalsString("Ljava/lang/String;")
+                && field.flags().has(AccessFlag.STATIC) && field.flags().has(AccessFlag.FINAL)
+                && field.findAttribute(java.lang.classfile.Attributes.constantValue()).isPresent();
     }
 
     /**

@@ -191,6 +191,47 @@ public record Manifest(
 
 
     /** Whether the artifact declares a training entry point. */
+    /** The name of the main class's {@code static final String} field that holds {@link #layoutKey()} as compiled. */
+    public static final String LAYOUT_FIELD = "NNC_LAYOUT";
+
+    /**
+     * What the generated code assumes about where things are, as one string: the max batch, the arena size, and every
+     * input and output offset of both entry points. The compiler stores it in the main class ({@link #LAYOUT_FIELD});
+     * the loader compares it with the manifest's before the class is defined, so an edited manifest (a larger max
+     * batch, a moved input) cannot make correct code compute wrong answers.
+     */
+    public String layoutKey() {
+        Map<String, Long> trainIn = null;
+        Map<String, Long> trainOut = null;
+        if (training != null) {
+            trainIn = offsets(training.inputs(), training.inputOffsets());
+            trainIn.putAll(offsets(training.hyper(), training.hyperOffsets()));
+            trainOut = offsets(training.outputs(), training.outputOffsets());
+        }
+        return layoutKey(maxBatch, arenaBytes, offsets(inputs, inputOffsets), offsets(outputs, outputOffsets), trainIn, trainOut);
+    }
+
+    /** {@link #layoutKey()} from its parts (the compiler's side); {@code trainIn} and {@code trainOut} are null without training. */
+    public static String layoutKey(int maxBatch, long arenaBytes, Map<String, Long> inferIn, Map<String, Long> inferOut,
+                                   Map<String, Long> trainIn, Map<String, Long> trainOut) {
+        StringBuilder key = new StringBuilder("max_batch=").append(maxBatch).append(";arena=").append(arenaBytes);
+        key.append(";in=").append(placed(inferIn)).append(";out=").append(placed(inferOut));
+        if (trainIn != null) key.append(";train.in=").append(placed(trainIn)).append(";train.out=").append(placed(trainOut));
+        return key.toString();
+    }
+
+    private static Map<String, Long> offsets(List<TensorSpec> specs, List<Long> offsets) {
+        Map<String, Long> placed = new java.util.TreeMap<>();
+        for (int i = 0; i < specs.size(); i++) placed.put(specs.get(i).name(), offsets.get(i));
+        return placed;
+    }
+
+    private static String placed(Map<String, Long> offsets) {
+        StringBuilder s = new StringBuilder();
+        new java.util.TreeMap<>(offsets).forEach((name, offset) -> s.append(s.isEmpty() ? "" : ",").append(name).append('@').append(offset));
+        return s.toString();
+    }
+
     public boolean hasTraining() {
         return training != null;
     }

@@ -239,8 +239,23 @@ class ArtifactTest {
         });
         Path out = dir.resolve(name);
         List<MemorySegment> data = List.of(MemorySegment.ofArray(new float[] {W}), MemorySegment.ofArray(B.clone()));
-        ArtifactWriter.write(out, manifest(Manifest.FORMAT_VERSION), Map.of(MAIN, bytes), params(), data, "y = x * w + b\n");
+        ArtifactWriter.write(out, manifest(Manifest.FORMAT_VERSION), Map.of(MAIN, Layouts.stamped(bytes, manifest(Manifest.FORMAT_VERSION))), params(), data, "y = x * w + b\n");
         return out;
+    }
+
+    @Test
+    void aManifestEditedAwayFromTheCompiledLayoutIsRefused() throws Exception {
+        Path artifact = writeArtifact(manifest(Manifest.FORMAT_VERSION), inferScaleAndShift());
+        Path raised = dir.resolve("raised.nnc");    // a larger max batch, with an arena that fits it, as a careful attacker would write
+        rewrite(artifact, raised, "manifest.json", json -> new String(json, StandardCharsets.UTF_8)
+                .replace("\"max_batch\": " + MAX_BATCH, "\"max_batch\": 1000").replace("\"arena_bytes\": 128", "\"arena_bytes\": 65536")
+                .getBytes(StandardCharsets.UTF_8));
+        assertRefused(raised, "is not the one the generated code was compiled for (max_batch=3;arena=128;");
+
+        Path moved = dir.resolve("moved.nnc");
+        rewrite(artifact, moved, "manifest.json", json -> new String(json, StandardCharsets.UTF_8)
+                .replace("\"arena_offset\": " + OUT_OFFSET, "\"arena_offset\": 80").getBytes(StandardCharsets.UTF_8));
+        assertRefused(moved, "manifest.json's layout (max_batch=3;arena=128;in=x@0;out=y@80)");
     }
 
     @Test
@@ -348,7 +363,7 @@ class ArtifactTest {
     private Path writeArtifact(Manifest manifest, Consumer<CodeBuilder> infer) throws IOException {
         Path out = dir.resolve("scale.nnc");
         List<MemorySegment> data = List.of(MemorySegment.ofArray(new float[] {W}), MemorySegment.ofArray(B.clone()));
-        ArtifactWriter.write(out, manifest, Map.of(MAIN, modelClass(infer)), params(), data, "y = x * w + b\n");
+        ArtifactWriter.write(out, manifest, Map.of(MAIN, Layouts.stamped(modelClass(infer), manifest)), params(), data, "y = x * w + b\n");
         return out;
     }
 

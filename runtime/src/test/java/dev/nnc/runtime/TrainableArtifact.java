@@ -132,7 +132,7 @@ final class TrainableArtifact {
         if (bigElements > 0) {
             data.add(MemorySegment.ofArray(new float[bigElements]));
         }
-        ArtifactWriter.write(file, manifest, Map.of(MAIN, mainClass), manifest.params(), data, "toy\n");
+        ArtifactWriter.write(file, manifest, Map.of(MAIN, Layouts.stamped(mainClass, manifest)), manifest.params(), data, "toy\n");
         return file;
     }
 

@@ -5,10 +5,12 @@ import dev.nnc.compiler.kernel.KernelProgram;
 import dev.nnc.compiler.kernel.MemoryPlan;
 import dev.nnc.runtime.CompiledModel;
 import dev.nnc.runtime.CompiledTrainer;
+import dev.nnc.runtime.Manifest;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
@@ -69,10 +71,31 @@ public final class JvmEmitter {
         init.endMethod();
 
         Type self = Type.getObjectType(internalName);
+        cw.visitField(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_FINAL, Manifest.LAYOUT_FIELD, "Ljava/lang/String;", null,
+                layoutKey(entries)).visitEnd();
         emitVectorConstants(cw, self);
         for (EntryPoint e : entries) new JvmEmitter(e.plan(), self).emitEntry(cw, self, e);
         cw.visitEnd();
         return cw.toByteArray();
+    }
+
+    /** {@code Manifest.layoutKey} of what these entry points were compiled for, which the loader checks against the manifest. */
+    private static String layoutKey(List<EntryPoint> entries) {
+        long arena = 0;
+        Map<String, Long> inferIn = null, inferOut = null, trainIn = null, trainOut = null;
+        int maxBatch = 1;
+        for (EntryPoint e : entries) {
+            arena = Math.max(arena, e.plan().arenaBytes());
+            maxBatch = e.program().maxBatch();
+            Map<String, Long> in = new java.util.TreeMap<>(), out = new java.util.TreeMap<>();
+            e.program().inputs().forEach((name, o) -> in.put(name, 4 * e.plan().floatIndex(o)));
+            e.program().outputs().forEach((name, o) -> out.put(name, 4 * e.plan().floatIndex(o)));
+            switch (e.entry()) {
+                case INFER -> { inferIn = in; inferOut = out; }
+                case TRAIN_STEP -> { trainIn = in; trainOut = out; }
+            }
+        }
+        return Manifest.layoutKey(maxBatch, arena, inferIn, inferOut, trainIn, trainOut);
     }
 
     /** The static final species and byte order every vector loop reads, set in {@code <clinit>}. */
