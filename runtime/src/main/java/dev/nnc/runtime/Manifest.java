@@ -196,13 +196,13 @@ public record Manifest(
 
     /**
      * What the generated code assumes about where things are, as one string: the max batch, the arena size, and every
-     * input and output offset of both entry points. The compiler stores it in the main class ({@link #LAYOUT_FIELD});
+     * input and output of both entry points with its offset and type ({@code x@0:f32[B, 784]}). The compiler stores it in the main class ({@link #LAYOUT_FIELD});
      * the loader compares it with the manifest's before the class is defined, so an edited manifest (a larger max
      * batch, a moved input) cannot make correct code compute wrong answers.
      */
     public String layoutKey() {
-        Map<String, Long> trainIn = null;
-        Map<String, Long> trainOut = null;
+        Map<String, String> trainIn = null;
+        Map<String, String> trainOut = null;
         if (training != null) {
             trainIn = offsets(training.inputs(), training.inputOffsets());
             trainIn.putAll(offsets(training.hyper(), training.hyperOffsets()));
@@ -211,22 +211,30 @@ public record Manifest(
         return layoutKey(maxBatch, arenaBytes, offsets(inputs, inputOffsets), offsets(outputs, outputOffsets), trainIn, trainOut);
     }
 
-    /** {@link #layoutKey()} from its parts (the compiler's side); {@code trainIn} and {@code trainOut} are null without training. */
-    public static String layoutKey(int maxBatch, long arenaBytes, Map<String, Long> inferIn, Map<String, Long> inferOut,
-                                   Map<String, Long> trainIn, Map<String, Long> trainOut) {
+    /**
+     * {@link #layoutKey()} from its parts (the compiler's side): each map takes a tensor's name to {@code offset:type}
+     * ({@link #placement}); {@code trainIn} and {@code trainOut} are null without training.
+     */
+    public static String layoutKey(int maxBatch, long arenaBytes, Map<String, String> inferIn, Map<String, String> inferOut,
+                                   Map<String, String> trainIn, Map<String, String> trainOut) {
         StringBuilder key = new StringBuilder("max_batch=").append(maxBatch).append(";arena=").append(arenaBytes);
         key.append(";in=").append(placed(inferIn)).append(";out=").append(placed(inferOut));
         if (trainIn != null) key.append(";train.in=").append(placed(trainIn)).append(";train.out=").append(placed(trainOut));
         return key.toString();
     }
 
-    private static Map<String, Long> offsets(List<TensorSpec> specs, List<Long> offsets) {
-        Map<String, Long> placed = new java.util.TreeMap<>();
-        for (int i = 0; i < specs.size(); i++) placed.put(specs.get(i).name(), offsets.get(i));
+    /** How {@link #layoutKey} writes one tensor's place: {@code offset:type}. */
+    public static String placement(long offset, String typeString) {
+        return offset + ":" + typeString;
+    }
+
+    private static Map<String, String> offsets(List<TensorSpec> specs, List<Long> offsets) {
+        Map<String, String> placed = new java.util.TreeMap<>();
+        for (int i = 0; i < specs.size(); i++) placed.put(specs.get(i).name(), placement(offsets.get(i), specs.get(i).typeString()));
         return placed;
     }
 
-    private static String placed(Map<String, Long> offsets) {
+    private static String placed(Map<String, String> offsets) {
         StringBuilder s = new StringBuilder();
         new java.util.TreeMap<>(offsets).forEach((name, offset) -> s.append(s.isEmpty() ? "" : ",").append(name).append('@').append(offset));
         return s.toString();

@@ -255,7 +255,16 @@ class ArtifactTest {
         Path moved = dir.resolve("moved.nnc");
         rewrite(artifact, moved, "manifest.json", json -> new String(json, StandardCharsets.UTF_8)
                 .replace("\"arena_offset\": " + OUT_OFFSET, "\"arena_offset\": 80").getBytes(StandardCharsets.UTF_8));
-        assertRefused(moved, "manifest.json's layout (max_batch=3;arena=128;in=x@0;out=y@80)");
+        assertRefused(moved, "manifest.json's layout (max_batch=3;arena=128;in=x@0:f32[B, 4];out=y@80:f32[B, 4])");
+
+        Path retyped = dir.resolve("retyped.nnc");     // the same bytes read as integers would be another answer
+        rewrite(artifact, retyped, "manifest.json", json -> {
+            String text = new String(json, StandardCharsets.UTF_8);
+            int y = text.indexOf("\"name\": \"y\"");
+            int dtype = text.indexOf("\"f32\"", y);
+            return (text.substring(0, dtype) + "\"i32\"" + text.substring(dtype + 5)).getBytes(StandardCharsets.UTF_8);
+        });
+        assertRefused(retyped, "out=y@64:i32[B, 4]) is not the one the generated code was compiled for (");
     }
 
     @Test

@@ -107,8 +107,8 @@ public final class Compiler {
                 ? Optional.of(training(source, ast, g, options, weightOffsets, labelled(printer, "training"))) : Optional.empty();
         String className = GENERATED_PACKAGE + "." + javaName(g.name());
         List<JvmEmitter.EntryPoint> entries = new ArrayList<>();
-        entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan));
-        training.ifPresent(t -> entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.TRAIN_STEP, t.kernels(), t.plan())));
+        entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.INFER, kernels, plan, types(g)));
+        training.ifPresent(t -> entries.add(new JvmEmitter.EntryPoint(JvmEmitter.Entry.TRAIN_STEP, t.kernels(), t.plan(), types(t.graph()))));
         byte[] classFile = JvmEmitter.emit(className, source.path(), entries);
         OpenClSchedule openCl = OpenClEmitter.emit(kernels, plan, training.map(Training::kernels).orElse(null),
                 training.map(Training::plan).orElse(null));
@@ -239,6 +239,14 @@ public final class Compiler {
         Map<String, Long> byName = new HashMap<>();
         for (int i = 0; i < specs.size(); i++) byName.put(specs.get(i).name(), offsets.get(i));
         return byName;
+    }
+
+    /** Every input's and output's type as the manifest writes it, for the emitter's layout constant. */
+    private static Map<String, String> types(Graph g) {
+        Map<String, String> types = new HashMap<>();
+        for (Value v : g.inputs()) types.put(v.name(), spec(v).typeString());
+        g.outputs().forEach((name, v) -> types.put(name, spec(name, v).typeString()));
+        return types;
     }
 
     private static TensorSpec spec(Value v) {

@@ -45,7 +45,19 @@ public final class JvmEmitter {
     }
 
     /** One entry point: its kernel program and that program's memory plan. */
-    public record EntryPoint(Entry entry, KernelProgram program, MemoryPlan plan) {}
+    /**
+     * One entry method to emit; {@code types} gives each input and output its type as the manifest writes it
+     * ({@code f32[B, 784]}), for the layout constant the loader checks (empty where no artifact will be written).
+     */
+    public record EntryPoint(Entry entry, KernelProgram program, MemoryPlan plan, Map<String, String> types) {
+        public EntryPoint {
+            types = Map.copyOf(types);
+        }
+
+        public EntryPoint(Entry entry, KernelProgram program, MemoryPlan plan) {
+            this(entry, program, plan, Map.of());
+        }
+    }
 
     private final LoopEmitter loops;
     private final LibraryCalls calls;
@@ -82,14 +94,14 @@ public final class JvmEmitter {
     /** {@code Manifest.layoutKey} of what these entry points were compiled for, which the loader checks against the manifest. */
     private static String layoutKey(List<EntryPoint> entries) {
         long arena = 0;
-        Map<String, Long> inferIn = null, inferOut = null, trainIn = null, trainOut = null;
+        Map<String, String> inferIn = null, inferOut = null, trainIn = null, trainOut = null;
         int maxBatch = 1;
         for (EntryPoint e : entries) {
             arena = Math.max(arena, e.plan().arenaBytes());
             maxBatch = e.program().maxBatch();
-            Map<String, Long> in = new java.util.TreeMap<>(), out = new java.util.TreeMap<>();
-            e.program().inputs().forEach((name, o) -> in.put(name, 4 * e.plan().floatIndex(o)));
-            e.program().outputs().forEach((name, o) -> out.put(name, 4 * e.plan().floatIndex(o)));
+            Map<String, String> in = new java.util.TreeMap<>(), out = new java.util.TreeMap<>();
+            e.program().inputs().forEach((name, o) -> in.put(name, Manifest.placement(4 * e.plan().floatIndex(o), e.types().getOrDefault(name, "?"))));
+            e.program().outputs().forEach((name, o) -> out.put(name, Manifest.placement(4 * e.plan().floatIndex(o), e.types().getOrDefault(name, "?"))));
             switch (e.entry()) {
                 case INFER -> { inferIn = in; inferOut = out; }
                 case TRAIN_STEP -> { trainIn = in; trainOut = out; }
