@@ -113,8 +113,8 @@ public final class NncModel implements AutoCloseable {
     }
 
     /**
-     * The model's OpenCL program and launch order, which {@code nnc-runtime-opencl} runs on a device; empty when the
-     * compiler could not print this model for OpenCL (it names why when it compiles).
+     * The model's OpenCL programs and launch orders (inference, and the training step when it trains), which
+     * {@code nnc-runtime-opencl} runs on a device; empty for an artifact from before the OpenCL backend.
      */
     public Optional<OpenClSchedule> openCl() {
         return Optional.ofNullable(openCl);
