@@ -294,11 +294,10 @@ public final class Fusion {
         return false;
     }
 
-    private static java.util.TreeSet<Integer> positions(Map<Buffer, java.util.TreeSet<Integer>> index, Buffer b) {
-        return index.getOrDefault(b, EMPTY);
+    private static java.util.NavigableSet<Integer> positions(Map<Buffer, java.util.TreeSet<Integer>> index, Buffer b) {
+        java.util.TreeSet<Integer> found = index.get(b);
+        return found != null ? found : java.util.Collections.emptyNavigableSet();
     }
-
-    private static final java.util.TreeSet<Integer> EMPTY = new java.util.TreeSet<>();
 
     private Integer first() {
         return alive.isEmpty() ? null : alive.first();

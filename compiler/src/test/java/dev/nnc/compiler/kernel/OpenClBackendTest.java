@@ -102,13 +102,8 @@ class OpenClBackendTest {
         }
     }
 
-    static Stream<String> examples() {
-        return Stream.of("examples/mlp.nn", "examples/lenet.nn", "examples/autoencoder.nn", "examples/resnet_block.nn", "examples/transformer.nn",
-                "examples/gan.nn", "examples/rnn.nn", "examples/lstm.nn", "compiler/src/test/resources/models/layers.nn");
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("examples")
+    @MethodSource("dev.nnc.compiler.kernel.OpenClTrainingTest#models")
     void examplesMatchTheJvmBackend(String example, @TempDir Path dir) throws Exception {
         Path source = TestModels.repoRoot().resolve(example);
         for (OptLevel level : OptLevel.values()) {
@@ -124,14 +119,8 @@ class OpenClBackendTest {
                     Map<String, Tensor> gpu = device.run(inputs);
                     assertEquals(jvm.keySet(), gpu.keySet());
                     for (String name : jvm.keySet()) {
-                        float[] want = jvm.get(name).toFloatArray();
-                        float[] got = gpu.get(name).toFloatArray();
-                        double scale = 1e-3;
-                        for (float w : want) scale = Math.max(scale, Math.abs(w));
-                        for (int i = 0; i < want.length; i++) {
-                            assertTrue(Math.abs(want[i] - got[i]) <= 1e-4 * scale,
-                                    example + " " + level + " batch " + batch + " " + name + "[" + i + "]: JVM " + want[i] + ", OpenCL " + got[i]);
-                        }
+                        OpenClTrainingTest.assertClose(jvm.get(name).toFloatArray(), gpu.get(name).toFloatArray(),
+                                example + " " + level + " batch " + batch + " " + name);
                     }
                 }
             }

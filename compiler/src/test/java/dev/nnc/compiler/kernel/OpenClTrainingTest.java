@@ -173,7 +173,8 @@ class OpenClTrainingTest {
         return data;
     }
 
-    private static void assertClose(float[] want, float[] got, String what) {
+    /** Each element within {@link #TOLERANCE} of the largest magnitude of {@code want} (at least 1e-3). */
+    static void assertClose(float[] want, float[] got, String what) {
         assertEquals(want.length, got.length, what);
         double scale = 1e-3;
         for (float w : want) scale = Math.max(scale, Math.abs(w));
